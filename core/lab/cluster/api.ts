@@ -108,11 +108,18 @@ export interface WatchEvent {
   object: KubeObject;
 }
 
+/** The part of AbortSignal we use (the pure core's lib has no DOM types); a real AbortSignal fits. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface ExecIO {
   stdin: string;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 export interface LogOptions {
@@ -152,7 +159,7 @@ export interface ClusterApi {
   /** ADDED/MODIFIED/DELETED after the call (no initial list: call list first); returns unsubscribe. */
   watch(kind: ClusterKind, namespace: string | null, listener: (e: WatchEvent) => void): () => void;
   /** Sleep in simulated time (kubectl `-w`, `logs -f` use it to wait); rejects on abort. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: AbortSignalLike): Promise<void>;
 }
 
 /** Resolve what a user typed (`svc`, `po`, `deployments.apps`, `ep`) to a Kind; undefined when unknown. */
