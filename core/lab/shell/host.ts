@@ -13,6 +13,13 @@ import type { Ruleset } from '../../engine/iptables/model.js';
 
 // ---------------------------------------------------------------- commands
 
+/** The part of AbortSignal the shell uses (the pure core has no DOM lib); a real AbortSignal fits. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** Where a command reads its input: a file, a pipe, a here-doc, or nothing. */
 export interface InputStream {
   /** The next chunk, or null at end of input. Waits while a pipe's writer is still running. */
@@ -27,7 +34,7 @@ export interface CommandIO {
   stdout(s: string): void;
   stderr(s: string): void;
   /** Aborted by Ctrl-C, by the terminal closing, or when the pipe reader has gone. */
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   /** The shell's environment as the command sees it (exported variables). */
   env: Readonly<Record<string, string>>;
   /** Terminal size if the command runs on a terminal (for `watch`, `clear`). */
@@ -287,7 +294,7 @@ export interface ShellHost {
   /** Simulated time, epoch ms. */
   now(): number;
   /** Waits `ms` of simulated time; resolves false if the signal aborted first. */
-  sleep(ms: number, signal: AbortSignal): Promise<boolean>;
+  sleep(ms: number, signal: AbortSignalLike): Promise<boolean>;
 
   /** Allocates a pid for a shell-run program (the shell itself, curl, sleep) so `$$`, `$!` and ps look real. */
   allocatePid(): number;
@@ -314,7 +321,7 @@ export interface ShellHost {
   readonly fs: ShellFs;
 
   /** One HTTP exchange from this node, through the node's rules (trace) and whatever really receives it. */
-  connect(req: HttpRequest, signal: AbortSignal): Promise<ConnectResult>;
+  connect(req: HttpRequest, signal: AbortSignalLike): Promise<ConnectResult>;
 
   /** kubectl as the node's kubeconfig allows (the kubectl engineer's runKubectl against the cluster). */
   kubectl(args: string[], io: CommandIO): Promise<number>;
@@ -327,7 +334,7 @@ export interface ShellLineIO {
   stdout(s: string): void;
   stderr(s: string): void;
   /** Ctrl-C / terminal closed: the running foreground command stops (`watch`, `kubectl get -w`, `curl`). */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** Input for the line's first command (absent: empty). */
   stdin?: string;
   tty?: { cols: number; rows: number };
