@@ -1,0 +1,64 @@
+// Input schemas for every request of the contract. The host validates each
+// request with these before anything reaches a lab, so a renderer (or a hostile
+// page) can only ask for what the contract allows, with bounded sizes.
+import { z } from 'zod';
+
+const name = z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a lowercase DNS name (a-z, 0-9, "-", ".")');
+const nodeName = z.string().min(1).max(253).regex(/^[A-Za-z0-9][-A-Za-z0-9._]*$/, 'must be a node name');
+const ipLiteral = z.string().min(2).max(45).regex(/^[0-9a-fA-F:.]+$/, 'must be an IPv4 or IPv6 address');
+const port = z.number().int().min(1).max(65535);
+
+export const packetSchema = z.object({
+  ingress: z.enum(['external', 'pod', 'node']),
+  proto: z.enum(['tcp', 'udp', 'sctp', 'icmp']),
+  src: ipLiteral,
+  sport: port.optional(),
+  dst: ipLiteral,
+  dport: port.optional(),
+  inIface: z.string().max(15).optional(),
+});
+
+export const terminalTargetSchema = z.union([
+  z.object({ node: nodeName }).strict(),
+  z.object({ console: z.literal(true) }).strict(),
+]);
+
+const size = { cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) };
+
+/** Every request: method name -> params schema. */
+export const requestSchemas = {
+  'lab.info': z.object({}).strict(),
+  'lab.snapshot': z.object({}).strict(),
+  'lab.reset': z.object({}).strict(),
+  'lab.advance': z.object({ ms: z.number().int().min(0).max(3_600_000) }).strict(),
+  'node.rules': z.object({ node: nodeName }).strict(),
+  'node.exec': z.object({ node: nodeName, command: z.string().min(1).max(8192) }).strict(),
+  'node.killKubeProxy': z.object({ node: nodeName }).strict(),
+  'node.restartKubeProxy': z.object({ node: nodeName }).strict(),
+  'kubectl': z.object({ args: z.array(z.string().max(4096)).max(64) }).strict(),
+  'object.apply': z.object({ manifest: z.string().min(1).max(1_000_000) }).strict(),
+  'object.get': z.object({ kind: z.enum(['service', 'deployment', 'pod']), namespace: name, name }).strict(),
+  'object.delete': z.object({ kind: z.enum(['service', 'deployment', 'pod']), namespace: name, name }).strict(),
+  'deployment.scale': z.object({ namespace: name, name, replicas: z.number().int().min(0).max(100) }).strict(),
+  'trace': z.object({ node: nodeName, packet: packetSchema, seed: z.number().int().optional() }).strict(),
+  'terminal.open': z.object({ target: terminalTargetSchema, ...size }).strict(),
+  'terminal.write': z.object({ id: z.string().min(1).max(64), data: z.string().max(65_536) }).strict(),
+  'terminal.resize': z.object({ id: z.string().min(1).max(64), ...size }).strict(),
+  'terminal.close': z.object({ id: z.string().min(1).max(64) }).strict(),
+} as const;
+
+export type Method = keyof typeof requestSchemas;
+export type Params<M extends Method> = z.infer<(typeof requestSchemas)[M]>;
+
+export const METHODS = Object.keys(requestSchemas) as Method[];
+
+export function isMethod(s: unknown): s is Method {
+  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, s);
+}
+
+/** The envelope a transport carries from client to host. */
+export const requestEnvelopeSchema = z.object({
+  id: z.number().int().nonnegative(),
+  method: z.string().max(64),
+  params: z.unknown(),
+}).strict();

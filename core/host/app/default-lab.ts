@@ -1,0 +1,58 @@
+// The lab the app opens on first start, so the screen is never empty: two
+// nodes and seed 000's setup (an nginx Deployment and Service `nginx` of type
+// NodePort), on the in-process sim backend.
+import type { Lab, LabSpec } from '../../lab/backend.js';
+
+/** Seed 000's manifests, as the article applies them. */
+export const SEED_000_MANIFEST = `apiVersion: v1
+kind: Service
+metadata:
+  name: nginx
+  namespace: default
+spec:
+  type: NodePort
+  ports:
+  - port: 80
+    name: http
+    targetPort: 80
+  selector:
+    app: nginx
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx
+  namespace: default
+spec:
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - image: nginx
+        name: nginx
+        ports:
+        - containerPort: 80
+          name: http
+`;
+
+export const DEFAULT_SPEC: LabSpec = { name: 'chainlab', nodes: 2, kubeProxyVersion: 'v1.32.0', backend: 'sim', seed: 1 };
+
+export type LabFactory = (spec: LabSpec) => Promise<Lab>;
+
+/** Creates a lab and applies the seed setup; a failure to apply is an error worth stopping for. */
+export async function createDefaultLab(factory: LabFactory, spec: LabSpec = DEFAULT_SPEC, manifest: string = SEED_000_MANIFEST): Promise<Lab> {
+  const lab = await factory(spec);
+  const r = await lab.apply(manifest);
+  if (r.exitCode !== 0) {
+    await lab.close();
+    throw new Error(`the default lab could not apply seed 000's manifests: ${r.output.trim()}`);
+  }
+  // Let the controllers schedule pods and kube-proxy sync, as a few seconds of a real cluster would.
+  await lab.advance(5000);
+  return lab;
+}

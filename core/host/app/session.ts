@@ -1,0 +1,174 @@
+// An app session: one lab bound to the contract. Every transport (WebSocket,
+// Electron IPC, tests) hands raw requests to `handle`, which validates them and
+// answers with a Response value; lab events and terminal output (batched per
+// frame) go to the session's listeners.
+import type { UserError } from '../../engine/errors.js';
+import type { Lab, TerminalSession } from '../../lab/backend.js';
+import type { AppEvent, ApplyResult, Response, Results } from '../../api/contract.js';
+import { validateRequest } from '../../api/validate.js';
+import { apiServerErrors } from '../../api/apiserver-errors.js';
+import { createBatcher, type Batcher, type Timer } from '../../api/batcher.js';
+import type { Method, Params } from '../../api/schemas.js';
+import { rulesView } from './rules-view.js';
+import { saveText } from './rule-text.js';
+
+export interface SessionOptions {
+  shell: 'electron' | 'web';
+  version?: string;
+  timer?: Timer;
+  /** At most this many open terminals per session (each holds a shell). */
+  maxTerminals?: number;
+}
+
+export interface AppSession {
+  handle(raw: unknown): Promise<Response>;
+  on(listener: (e: AppEvent) => void): () => void;
+  /** Closes the terminals this session opened (the lab stays; it is the host's). */
+  close(): void;
+}
+
+const nodeTimer: Timer = { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
+
+class RequestError extends Error {
+  constructor(readonly errors: UserError[]) { super(errors.map((e) => e.message).join('; ')); }
+}
+
+export function createSession(lab: Lab, opts: SessionOptions): AppSession {
+  const timer = opts.timer ?? nodeTimer;
+  const maxTerminals = opts.maxTerminals ?? 32;
+  const listeners = new Set<(e: AppEvent) => void>();
+  const emit = (e: AppEvent): void => { for (const l of [...listeners]) l(e); };
+  const lastChange = new Map<string, { added: string[]; removed: string[] }>();
+  const terminals = new Map<string, { session: TerminalSession; batcher: Batcher; off: Array<() => void> }>();
+  let nextTerminal = 1;
+
+  const offLab = lab.on((e) => {
+    switch (e.type) {
+      case 'cluster': emit({ type: 'cluster', snapshot: e.snapshot }); break;
+      case 'rules':
+        lastChange.set(e.change.node, { added: e.change.added, removed: e.change.removed });
+        emit({ type: 'rules', node: e.change.node, added: e.change.added, removed: e.change.removed });
+        break;
+      case 'kubeProxy': emit({ type: 'kubeProxy', node: e.node, state: e.state }); break;
+      case 'log': emit({ type: 'log', line: e.line }); break;
+    }
+  });
+
+  const knownNode = async (node: string): Promise<void> => {
+    const snap = await lab.snapshot();
+    if (!snap.nodes.some((n) => n.name === node)) {
+      throw new RequestError([{ field: 'node', message: `no node named '${node}' in this lab (nodes: ${snap.nodes.map((n) => n.name).join(', ')})` }]);
+    }
+  };
+
+  const handlers: { [M in Method]: (p: Params<M>) => Promise<Results[M]> } = {
+    'lab.info': async () => ({ spec: lab.spec, app: { version: opts.version ?? '0.1.0', shell: opts.shell } }),
+    'lab.snapshot': () => lab.snapshot(),
+    'lab.reset': async () => { await lab.reset(); lastChange.clear(); return lab.snapshot(); },
+    'lab.advance': async (p) => { await lab.advance(p.ms); return lab.snapshot(); },
+    'node.rules': async (p) => {
+      await knownNode(p.node);
+      const rs = await lab.installedRules(p.node);
+      return rulesView(p.node, rs, lastChange.get(p.node) ?? { added: [], removed: [] }, saveText);
+    },
+    'node.exec': async (p) => { await knownNode(p.node); return lab.exec(p.node, p.command); },
+    'node.killKubeProxy': async (p) => {
+      const snap = await lab.snapshot();
+      const n = snap.nodes.find((x) => x.name === p.node);
+      if (n === undefined) throw new RequestError([{ field: 'node', message: `no node named '${p.node}' in this lab` }]);
+      if (n.kubeProxy.pid === undefined || n.kubeProxy.state !== 'running') {
+        throw new RequestError([{ field: 'node', message: `kube-proxy is not running on ${p.node} (it is ${n.kubeProxy.state})` }]);
+      }
+      return lab.exec(p.node, `kill -9 ${n.kubeProxy.pid}`);
+    },
+    'node.restartKubeProxy': async (p) => {
+      const snap = await lab.snapshot();
+      const n = snap.nodes.find((x) => x.name === p.node);
+      if (n === undefined) throw new RequestError([{ field: 'node', message: `no node named '${p.node}' in this lab` }]);
+      // kube-proxy runs as a DaemonSet pod: deleting it makes the kubelet start a fresh one, as on a real cluster.
+      const pod = snap.pods.find((x) => x.namespace === 'kube-system' && x.node === p.node && x.name.startsWith('kube-proxy-'));
+      if (pod === undefined) throw new RequestError([{ field: 'node', message: `no kube-proxy pod on ${p.node}` }]);
+      const r = await lab.kubectl(['delete', 'pod', pod.name, '-n', 'kube-system']);
+      await lab.advance(1000);
+      return r;
+    },
+    'kubectl': (p) => lab.kubectl(p.args),
+    'object.apply': async (p): Promise<ApplyResult> => {
+      const r = await lab.apply(p.manifest);
+      return { ...r, errors: r.exitCode === 0 ? [] : apiServerErrors(r.output) };
+    },
+    'object.get': async (p) => {
+      const r = await lab.kubectl(['get', p.kind, p.name, '-n', p.namespace, '-o', 'yaml']);
+      if (r.exitCode !== 0) throw new RequestError(apiServerErrors(r.output).length > 0 ? apiServerErrors(r.output) : [{ message: r.output.trim() }]);
+      return { yaml: r.output };
+    },
+    'object.delete': (p) => lab.kubectl(['delete', p.kind, p.name, '-n', p.namespace]),
+    'deployment.scale': (p) => lab.kubectl(['scale', `deployment/${p.name}`, '-n', p.namespace, `--replicas=${p.replicas}`]),
+    'trace': async (p) => {
+      await knownNode(p.node);
+      return lab.trace(p.node, p.packet, p.seed !== undefined ? { seed: p.seed } : undefined);
+    },
+    'terminal.open': async (p) => {
+      if (terminals.size >= maxTerminals) throw new RequestError([{ message: `too many open terminals (${maxTerminals}); close one first` }]);
+      if ('node' in p.target) await knownNode(p.target.node);
+      const session = await lab.openTerminal(p.target, { cols: p.cols, rows: p.rows });
+      const id = `t${nextTerminal++}`;
+      const batcher = createBatcher((data) => emit({ type: 'terminal.data', id, data }), timer);
+      const off = [
+        session.onData((d) => batcher.push(d)),
+        session.onExit((code) => {
+          batcher.flush();
+          emit({ type: 'terminal.exit', id, code });
+          const t = terminals.get(id);
+          if (t !== undefined) { t.batcher.dispose(); terminals.delete(id); }
+        }),
+      ];
+      terminals.set(id, { session, batcher, off });
+      return { id };
+    },
+    'terminal.write': async (p) => { terminal(p.id).session.write(p.data); return null; },
+    'terminal.resize': async (p) => { terminal(p.id).session.resize(p.cols, p.rows); return null; },
+    'terminal.close': async (p) => { closeTerminal(p.id); return null; },
+  };
+
+  function terminal(id: string): { session: TerminalSession; batcher: Batcher } {
+    const t = terminals.get(id);
+    if (t === undefined) throw new RequestError([{ field: 'id', message: `no open terminal '${id}' (it exited or was closed)` }]);
+    return t;
+  }
+  function closeTerminal(id: string): void {
+    const t = terminals.get(id);
+    if (t === undefined) return;
+    terminals.delete(id);
+    t.batcher.flush();
+    t.batcher.dispose();
+    for (const f of t.off) f();
+    t.session.close();
+  }
+
+  return {
+    async handle(raw) {
+      const v = validateRequest(raw);
+      if (!v.ok) return { id: v.id, ok: false, errors: v.errors };
+      const { id, method, params } = v.request;
+      try {
+        const handler = handlers[method] as (p: unknown) => Promise<unknown>;
+        const value = await handler(params);
+        return { id, ok: true, value };
+      } catch (err) {
+        if (err instanceof RequestError) return { id, ok: false, errors: err.errors };
+        const message = err instanceof Error ? err.message : String(err);
+        return { id, ok: false, errors: [{ message: `${method} failed: ${message}` }] };
+      }
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    close() {
+      for (const id of [...terminals.keys()]) closeTerminal(id);
+      offLab();
+      listeners.clear();
+    },
+  };
+}
