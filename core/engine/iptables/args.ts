@@ -1,0 +1,330 @@
+// Reads the words of one iptables command (a command line, or one line of
+// iptables-restore input) into a command, its chain and numbers, the view
+// flags, and the rule it describes. Matches and targets are kept generically;
+// the known ones get their argument counts from specs.ts so a missing argument
+// is reported where it is missing.
+
+import type { MatchModule, ModuleOption, Negatable, Rule, Target } from './model.js';
+import { isKnownMatch as isKnownMatchSpec, isKnownTarget as isKnownTargetSpec, optionArity } from './specs.js';
+import type { Token } from './tokens.js';
+
+export type CommandName =
+  | 'append' | 'insert' | 'delete' | 'replace' | 'check' | 'list' | 'list-rules'
+  | 'flush' | 'zero' | 'new-chain' | 'delete-chain' | 'policy' | 'rename-chain';
+
+export interface ParsedCommand {
+  command: CommandName;
+  /** The option as written, `-A` or `--append` (for "Cannot use -A with -L"). */
+  flag: string;
+  chain?: string;
+  /** Rule number for -I/-D/-R/-Z/-S. */
+  num?: number;
+  /** -P's policy, -E's new name. */
+  arg2?: string;
+}
+
+export interface ParsedArgs {
+  command?: ParsedCommand;
+  table?: string;
+  numeric: boolean;
+  verbose: boolean;
+  exact: boolean;
+  lineNumbers: boolean;
+  /** The rule spec given by the words (empty rule when none). */
+  rule: Rule;
+  /** True when any rule option was given. */
+  hasRuleSpec: boolean;
+}
+
+export interface ArgError {
+  /** Index of the word the error is about (or the word count for "missing at the end"). */
+  token: number;
+  /** 1-based column of that word in its line (after the last word when it is missing). */
+  column?: number;
+  /** Our message, for files: `expected an argument after --dport`. */
+  message: string;
+  /** What the real iptables writes on stderr (without the trailing newline), and its exit status. */
+  tool: string;
+  exit: number;
+}
+
+export type ParseArgsResult = { ok: true; value: ParsedArgs } | { ok: false; error: ArgError };
+
+const TRY = "Try `iptables -h' or 'iptables --help' for more information.";
+const PREFIX = 'iptables v1.8.9 (nf_tables): ';
+
+const COMMANDS: Record<string, CommandName> = {
+  '-A': 'append', '--append': 'append',
+  '-I': 'insert', '--insert': 'insert',
+  '-D': 'delete', '--delete': 'delete',
+  '-R': 'replace', '--replace': 'replace',
+  '-C': 'check', '--check': 'check',
+  '-L': 'list', '--list': 'list',
+  '-S': 'list-rules', '--list-rules': 'list-rules',
+  '-F': 'flush', '--flush': 'flush',
+  '-Z': 'zero', '--zero': 'zero',
+  '-N': 'new-chain', '--new-chain': 'new-chain',
+  '-X': 'delete-chain', '--delete-chain': 'delete-chain',
+  '-P': 'policy', '--policy': 'policy',
+  '-E': 'rename-chain', '--rename-chain': 'rename-chain',
+};
+
+type CoreField = 'source' | 'destination' | 'inInterface' | 'outInterface' | 'protocol';
+const CORE: Record<string, CoreField> = {
+  '-s': 'source', '--source': 'source', '--src': 'source',
+  '-d': 'destination', '--destination': 'destination', '--dst': 'destination',
+  '-i': 'inInterface', '--in-interface': 'inInterface',
+  '-o': 'outInterface', '--out-interface': 'outInterface',
+  '-p': 'protocol', '--protocol': 'protocol',
+};
+const FLAGS: Record<string, 'numeric' | 'verbose' | 'exact' | 'lineNumbers' | 'wait'> = {
+  '-n': 'numeric', '--numeric': 'numeric',
+  '-v': 'verbose', '--verbose': 'verbose',
+  '-x': 'exact', '--exact': 'exact',
+  '--line-numbers': 'lineNumbers',
+  '-w': 'wait', '--wait': 'wait',
+};
+/** Letters that may be bundled as in `-nvL`. */
+const BUNDLE = new Set(['n', 'v', 'x', 'L', 'S', 'F', 'Z', 'X', 'w']);
+
+const isOptionWord = (t: Token): boolean => !t.quoted && t.text.length > 1 && t.text[0] === '-' && /^--?[A-Za-z]/.test(t.text);
+const isBang = (t: Token | undefined): boolean => t !== undefined && !t.quoted && t.text === '!';
+const isNumberWord = (t: Token | undefined): boolean => t !== undefined && /^[0-9]+$/.test(t.text);
+
+function usageError(token: number, message: string, tool: string): ParseArgsResult {
+  return { ok: false, error: { token, message, tool: `${PREFIX}${tool}\n${TRY}`, exit: 2 } };
+}
+
+function missingArgument(token: number, opt: string): ParseArgsResult {
+  return usageError(token, `expected an argument after ${opt}`, `option "${opt}" requires an argument`);
+}
+
+/** Splits `-nvL` into `-n -v -L`; other words pass through. */
+function expandBundles(tokens: readonly Token[]): Token[] {
+  const out: Token[] = [];
+  for (const t of tokens) {
+    if (!t.quoted && /^-[A-Za-z]{2,}$/.test(t.text) && [...t.text.slice(1)].every((c) => BUNDLE.has(c))) {
+      [...t.text.slice(1)].forEach((c, k) => out.push({ text: `-${c}`, column: t.column + 1 + k, quoted: false }));
+    } else out.push(t);
+  }
+  return out;
+}
+
+export function parseArgs(input: readonly Token[]): ParseArgsResult {
+  const tokens = expandBundles(input);
+  const r = parseExpanded(tokens);
+  if (!r.ok) {
+    const t = tokens[r.error.token];
+    const last = tokens[tokens.length - 1];
+    r.error.column = t !== undefined ? t.column : last !== undefined ? (last.end ?? last.column + last.text.length) + 1 : 1;
+  }
+  return r;
+}
+
+function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
+  const rule: Rule = { matches: [] };
+  const out: ParsedArgs = { numeric: false, verbose: false, exact: false, lineNumbers: false, rule, hasRuleSpec: false };
+  let invert = false;
+  let invertAt = -1;
+  /** Where the next `--option` goes: the latest -m module or the target. */
+  let context: { kind: 'match'; module: MatchModule } | { kind: 'target'; target: Target } | undefined;
+  const n = tokens.length;
+
+  const takeInvert = (): boolean => {
+    const v = invert;
+    invert = false;
+    return v;
+  };
+
+  for (let i = 0; i < n; i++) {
+    const tok = tokens[i]!;
+    const w = tok.text;
+    if (isBang(tok)) {
+      if (invert) return usageError(i, 'multiple ! flags', 'multiple `!\' flags not allowed');
+      invert = true;
+      invertAt = i;
+      continue;
+    }
+    if (!isOptionWord(tok)) {
+      return { ok: false, error: { token: i, message: `unexpected word '${w}'`, tool: `Bad argument \`${w}'\n${TRY}`, exit: 2 } };
+    }
+    const cmd = COMMANDS[w];
+    if (cmd !== undefined) {
+      if (invert) return usageError(invertAt, `'!' cannot negate ${w}`, `unexpected ! flag before ${w}`);
+      if (out.command !== undefined) {
+        return usageError(i, `${w} cannot be combined with ${out.command.flag}`, `Cannot use ${w} with ${out.command.flag}`);
+      }
+      const c: ParsedCommand = { command: cmd, flag: w };
+      const next = tokens[i + 1];
+      const needsChain = cmd === 'append' || cmd === 'insert' || cmd === 'delete' || cmd === 'replace' || cmd === 'check' ||
+        cmd === 'new-chain' || cmd === 'policy' || cmd === 'rename-chain';
+      if (next !== undefined && !isOptionWord(next) && !isBang(next)) {
+        c.chain = next.text;
+        i++;
+      } else if (needsChain) {
+        return missingArgument(i + 1, w);
+      }
+      if (cmd === 'policy' || cmd === 'rename-chain') {
+        const a2 = tokens[i + 1];
+        if (a2 === undefined || isOptionWord(a2)) {
+          return usageError(i + 1, `${w} needs two arguments`, `${w} requires a ${cmd === 'policy' ? 'policy' : 'new name'}`);
+        }
+        c.arg2 = a2.text;
+        i++;
+      }
+      const numAllowed = cmd === 'insert' || cmd === 'delete' || cmd === 'replace' || cmd === 'zero' || cmd === 'list-rules' || cmd === 'list';
+      if (numAllowed && c.chain !== undefined && isNumberWord(tokens[i + 1])) {
+        c.num = Number(tokens[i + 1]!.text);
+        i++;
+      } else if (cmd === 'replace' && c.chain !== undefined) {
+        return missingArgument(i + 1, w);
+      }
+      out.command = c;
+      continue;
+    }
+    if (w === '-t' || w === '--table') {
+      const next = tokens[i + 1];
+      if (next === undefined || isOptionWord(next)) return missingArgument(i + 1, w);
+      if (out.table !== undefined) return usageError(i, 'only one table may be given', 'multiple -t flags not allowed');
+      out.table = next.text;
+      i++;
+      continue;
+    }
+    const flag = FLAGS[w];
+    if (flag !== undefined) {
+      if (flag === 'wait') {
+        if (isNumberWord(tokens[i + 1])) i++;
+        continue;
+      }
+      out[flag] = true;
+      continue;
+    }
+    const core = CORE[w];
+    if (core !== undefined) {
+      let inv = takeInvert();
+      let next = tokens[i + 1];
+      // The old form `-s ! 10.0.0.0/8`.
+      if (isBang(next) && !inv) {
+        inv = true;
+        i++;
+        next = tokens[i + 1];
+      }
+      if (next === undefined || isOptionWord(next) || isBang(next)) return missingArgument(i + 1, w);
+      if (rule[core] !== undefined) {
+        return usageError(i, `${w} given twice`, `multiple ${w.startsWith('--') ? w : `-${w[1]}`} flags not allowed`);
+      }
+      const v: Negatable<string> = { invert: inv, value: next.text };
+      rule[core] = v;
+      out.hasRuleSpec = true;
+      i++;
+      continue;
+    }
+    if (w === '-f' || w === '--fragment') {
+      rule.fragment = { invert: takeInvert(), value: true };
+      out.hasRuleSpec = true;
+      continue;
+    }
+    if (w === '-m' || w === '--match') {
+      if (invert) return usageError(invertAt, "'!' cannot negate -m", 'unexpected ! flag before --match');
+      const next = tokens[i + 1];
+      if (next === undefined || isOptionWord(next)) return missingArgument(i + 1, w);
+      const m: MatchModule = { name: next.text, options: [] };
+      rule.matches.push(m);
+      context = { kind: 'match', module: m };
+      out.hasRuleSpec = true;
+      i++;
+      continue;
+    }
+    if (w === '-j' || w === '--jump' || w === '-g' || w === '--goto') {
+      if (invert) return usageError(invertAt, `'!' cannot negate ${w}`, `unexpected ! flag before ${w}`);
+      const next = tokens[i + 1];
+      if (next === undefined || isOptionWord(next)) return missingArgument(i + 1, w);
+      if (rule.target !== undefined) return usageError(i, 'only one target may be given', 'multiple -j flags not allowed');
+      const t: Target = { kind: w === '-g' || w === '--goto' ? 'goto' : 'jump', name: next.text, options: [] };
+      rule.target = t;
+      context = { kind: 'target', target: t };
+      out.hasRuleSpec = true;
+      i++;
+      continue;
+    }
+    if (w === '-c' || w === '--set-counters') {
+      const p = tokens[i + 1];
+      const b = tokens[i + 2];
+      if (!isNumberWord(p) || !isNumberWord(b)) {
+        return usageError(i + 1, `expected packet and byte counts after ${w}`, `-c requires packet and byte counter`);
+      }
+      rule.counters = { packets: Number(p!.text), bytes: Number(b!.text) };
+      i += 2;
+      continue;
+    }
+    if (!w.startsWith('--')) return usageError(i, `unknown option ${w}`, `unknown option "${w}"`);
+
+    // A module option: find its owner the way iptables does.
+    const name = w.slice(2);
+    const owner = findOwner(rule, context, name);
+    if (owner === undefined) return usageError(i, `unknown option ${w}`, `unknown option "${w}"`);
+    let inv = takeInvert();
+    const args: string[] = [];
+    let quoted = false;
+    if (owner.arity === undefined) {
+      while (i + 1 < n && !isOptionWord(tokens[i + 1]!) && !isBang(tokens[i + 1])) {
+        args.push(tokens[i + 1]!.text);
+        quoted = quoted || tokens[i + 1]!.quoted;
+        i++;
+      }
+    } else {
+      if (owner.arity > 0 && isBang(tokens[i + 1]) && !inv) {
+        inv = true;
+        i++;
+      }
+      for (let k = 0; k < owner.arity; k++) {
+        const next = tokens[i + 1];
+        if (next === undefined || isOptionWord(next) || isBang(next)) return missingArgument(i + 1, w);
+        args.push(next.text);
+        quoted = quoted || next.quoted;
+        i++;
+      }
+    }
+    const opt: ModuleOption = { name, invert: inv, args };
+    if (quoted) opt.quoted = true;
+    owner.options.push(opt);
+    out.hasRuleSpec = true;
+  }
+  if (invert) return usageError(invertAt, "'!' must be followed by an option", 'unexpected ! at the end');
+  return { ok: true, value: out };
+}
+
+/** The module or target that takes `--name`, loading the protocol's match implicitly as iptables does. */
+function findOwner(
+  rule: Rule,
+  context: { kind: 'match'; module: MatchModule } | { kind: 'target'; target: Target } | undefined,
+  name: string,
+): { options: ModuleOption[]; arity: number | undefined } | undefined {
+  if (context?.kind === 'target') {
+    const a = optionArity('target', context.target.name, name);
+    if (a !== undefined) return { options: context.target.options, arity: a };
+  } else if (context?.kind === 'match') {
+    const a = optionArity('match', context.module.name, name);
+    if (a !== undefined) return { options: context.module.options, arity: a };
+  }
+  for (let k = rule.matches.length - 1; k >= 0; k--) {
+    const m = rule.matches[k]!;
+    const a = optionArity('match', m.name, name);
+    if (a !== undefined) return { options: m.options, arity: a };
+  }
+  const proto = rule.protocol !== undefined && !rule.protocol.invert ? rule.protocol.value.toLowerCase() : undefined;
+  if (proto !== undefined && !rule.matches.some((m) => m.name === proto)) {
+    const a = optionArity('match', proto, name);
+    if (a !== undefined) {
+      const m: MatchModule = { name: proto, options: [] };
+      rule.matches.push(m);
+      return { options: m.options, arity: a };
+    }
+  }
+  // Unknown modules and targets take any option, verbatim.
+  if (context?.kind === 'target' && !isKnownTargetSpec(context.target.name)) {
+    return { options: context.target.options, arity: undefined };
+  }
+  if (context?.kind === 'match' && !isKnownMatchSpec(context.module.name)) return { options: context.module.options, arity: undefined };
+  return undefined;
+}

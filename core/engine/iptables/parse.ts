@@ -1,0 +1,168 @@
+// iptables-restore input (and iptables-save output, its subset) into the model.
+// The text is applied line by line, as iptables-restore does: `*table`, chain
+// declarations, rule commands (-A, -I, -D, -R, -N, -X, -F, -Z, -P, -E), COMMIT.
+// Errors say where (line, column) and what was expected.
+
+import type { Result, UserError } from '../errors.js';
+import { ok } from '../errors.js';
+import { parseArgs } from './args.js';
+import { addChain, applyCommand, isBuiltinChain } from './apply.js';
+import { cloneRuleset } from './clone.js';
+import type { Counters, Ruleset, Table } from './model.js';
+import { findChain, findTable, isTableName } from './model.js';
+import { tokenizeLine } from './tokens.js';
+
+export interface ParseOptions {
+  /** File name for error messages. */
+  file?: string;
+}
+
+export interface RestoreOptions {
+  /** `iptables-restore --noflush`: keep what the tables hold; otherwise each `*table` starts empty. */
+  noflush: boolean;
+  file?: string;
+}
+
+const COUNTERS = /^\[(\d+):(\d+)\]$/;
+
+/** Reads `iptables-save [-c]` output or iptables-restore input. */
+export function parseIptablesSave(text: string, opts: ParseOptions = {}): Result<Ruleset> {
+  return restore({ tables: [] }, text, { noflush: false, file: opts.file, keepComments: true });
+}
+
+/** iptables-restore on a ruleset: returns the new ruleset; the input is left untouched. */
+export function applyRestore(rs: Ruleset, text: string, opts: RestoreOptions): Result<Ruleset> {
+  return restore(cloneRuleset(rs), text, { noflush: opts.noflush, file: opts.file, keepComments: false });
+}
+
+interface Internal {
+  noflush: boolean;
+  file?: string | undefined;
+  keepComments: boolean;
+}
+
+function restore(rs: Ruleset, text: string, opts: Internal): Result<Ruleset> {
+  const err = (line: number, column: number | undefined, message: string): Result<Ruleset> => {
+    const e: UserError = { line, message };
+    if (column !== undefined) e.column = column;
+    if (opts.file !== undefined) e.file = opts.file;
+    return { ok: false, errors: [e] };
+  };
+  let table: Table | undefined;
+  let tableLine = 0;
+  let lastCommitted: Table | undefined;
+  let pending: string[] = [];
+  let afterCommit = false;
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+
+  for (let li = 0; li < lines.length; li++) {
+    const lineNo = li + 1;
+    let line = lines[li]!;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    if (trimmed.startsWith('#')) {
+      if (!opts.keepComments || table !== undefined) continue;
+      if (afterCommit && lastCommitted !== undefined && !trimmed.startsWith('# Generated')) lastCommitted.trailingComments.push(line);
+      else {
+        afterCommit = false;
+        pending.push(line);
+      }
+      continue;
+    }
+    afterCommit = false;
+    const indent = line.length - line.trimStart().length;
+    if (trimmed.startsWith('*')) {
+      if (table !== undefined) return err(lineNo, indent + 1, `expected COMMIT for table ${table.name} (opened on line ${tableLine}) before a new table`);
+      const name = trimmed.slice(1).trim();
+      if (!isTableName(name)) return err(lineNo, indent + 2, `unknown table '${name}': expected raw, mangle, filter, nat or security`);
+      table = findTable(rs, name);
+      if (table === undefined) {
+        table = { name, chains: [], leadingComments: [], trailingComments: [] };
+        rs.tables.push(table);
+      } else if (!opts.noflush) {
+        table.chains = table.chains.filter((c) => c.builtin);
+        for (const c of table.chains) c.rules = [];
+      }
+      if (opts.keepComments) {
+        table.leadingComments = pending;
+        table.trailingComments = [];
+      }
+      pending = [];
+      tableLine = lineNo;
+      continue;
+    }
+    if (trimmed === 'COMMIT') {
+      if (table === undefined) return err(lineNo, indent + 1, 'COMMIT without a table: expected *filter, *nat, … before it');
+      lastCommitted = table;
+      table = undefined;
+      afterCommit = true;
+      continue;
+    }
+    if (table === undefined) return err(lineNo, indent + 1, 'expected a table (*filter, *nat, *mangle, *raw or *security) before this line');
+
+    if (trimmed.startsWith(':')) {
+      const tk = tokenizeLine(line);
+      if (!tk.ok) return err(lineNo, tk.column, tk.message);
+      const words = tk.tokens;
+      const name = words[0]!.text.slice(1);
+      if (name === '') return err(lineNo, words[0]!.column + 1, 'expected a chain name after :');
+      const policyTok = words[1];
+      if (policyTok === undefined) return err(lineNo, (words[0]!.end ?? 0) + 1, `expected a policy (ACCEPT, DROP or -) after :${name}`);
+      const policy = policyTok.text;
+      let counters: Counters = { packets: 0, bytes: 0 };
+      const ctok = words[2];
+      if (ctok !== undefined) {
+        const m = COUNTERS.exec(ctok.text);
+        if (m === null) return err(lineNo, ctok.column, `expected counters [packets:bytes], got '${ctok.text}'`);
+        counters = { packets: Number(m[1]), bytes: Number(m[2]) };
+      }
+      if (words.length > 3) return err(lineNo, words[3]!.column, `unexpected '${words[3]!.text}' after the chain counters`);
+      const builtin = isBuiltinChain(table, name);
+      if (builtin) {
+        if (policy !== 'ACCEPT' && policy !== 'DROP') return err(lineNo, policyTok.column, `expected policy ACCEPT or DROP for built-in chain ${name}, got '${policy}'`);
+      } else if (policy !== '-') {
+        return err(lineNo, policyTok.column, `expected - for user chain ${name} (only built-in chains have a policy), got '${policy}'`);
+      }
+      const ch = findChain(table, name) ?? addChain(table, name);
+      ch.counters = counters;
+      if (builtin) ch.policy = policy as 'ACCEPT' | 'DROP';
+      else ch.rules = [];
+      continue;
+    }
+
+    const tk = tokenizeLine(line);
+    if (!tk.ok) return err(lineNo, tk.column, tk.message);
+    let words = tk.tokens;
+    let prefixCounters: Counters | undefined;
+    const first = words[0];
+    if (first !== undefined && first.text.startsWith('[')) {
+      const m = COUNTERS.exec(first.text);
+      if (m === null) return err(lineNo, first.column, `expected counters [packets:bytes], got '${first.text}'`);
+      prefixCounters = { packets: Number(m[1]), bytes: Number(m[2]) };
+      words = words.slice(1);
+    }
+    const parsed = parseArgs(words);
+    if (!parsed.ok) return err(lineNo, parsed.error.column, parsed.error.message);
+    const a = parsed.value;
+    if (a.table !== undefined) return err(lineNo, words.find((w) => w.text === '-t' || w.text === '--table')?.column, 'a table option (-t) is not allowed in restore input: use *table lines');
+    const cmd = a.command;
+    if (cmd === undefined) return err(lineNo, words[0]?.column ?? 1, 'expected a command (-A, -I, -D, -N, -X, -F, …)');
+    if (cmd.command === 'list' || cmd.command === 'list-rules' || cmd.command === 'check') {
+      return err(lineNo, words[0]?.column ?? 1, `${cmd.flag} is not allowed in restore input`);
+    }
+    const rule = a.rule;
+    if (prefixCounters !== undefined) rule.counters = prefixCounters;
+    rule.line = lineNo;
+    const r = applyCommand(table, cmd, rule, { lenient: true });
+    if (!r.ok) {
+      const where = cmd.chain !== undefined ? words.find((w) => w.text === cmd.chain)?.column : undefined;
+      const tgt = rule.target !== undefined && r.error.message.startsWith('no chain or target') ? words.find((w) => w.text === rule.target?.name)?.column : undefined;
+      return err(lineNo, tgt ?? where ?? words[0]?.column, r.error.message);
+    }
+  }
+  if (table !== undefined) return err(tableLine, 1, `expected COMMIT at the end of table ${table.name}`);
+  if (pending.length > 0 && lastCommitted !== undefined && opts.keepComments) lastCommitted.trailingComments.push(...pending);
+  return ok(rs);
+}
