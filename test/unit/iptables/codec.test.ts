@@ -109,7 +109,7 @@ describe('parse errors say where and what was expected', () => {
     expect(parseError(`${head}-A KUBE-NOPE -j RETURN\nCOMMIT\n`)).toBe('line 4, column 4: no chain named KUBE-NOPE');
     expect(parseError(`${head}-A KUBE-SERVICES -j KUBE-SVC-X\nCOMMIT\n`)).toBe('line 4, column 21: no chain or target named KUBE-SVC-X');
     expect(parseError('-A INPUT -j ACCEPT\n')).toBe('line 1, column 1: expected a table (*filter, *nat, *mangle, *raw or *security) before this line');
-    expect(parseError(`${head}-A KUBE-SERVICES -m comment --comment "open\nCOMMIT\n`)).toBe('line 4, column 40: unterminated quoted string');
+    expect(parseError(`${head}-A KUBE-SERVICES -m comment --comment "open\nCOMMIT\n`)).toBe('line 4, column 39: unterminated quoted string');
     expect(parseError('*filter\n:FOO ACCEPT [0:0]\nCOMMIT\n')).toBe("line 2, column 6: expected - for user chain FOO (only built-in chains have a policy), got 'ACCEPT'");
   });
 });
