@@ -67,9 +67,9 @@ export interface TraceStep {
 export type Delivery =
   | { kind: 'local'; port?: number; process?: string; address: string }
   | { kind: 'pod'; pod: string; ip: string; port?: number }
-  | { kind: 'forward'; via: string; to: string; node?: string }
-  | { kind: 'dropped'; hook: Hook; chain: string }
-  | { kind: 'rejected'; hook: Hook; chain: string; with: string };
+  | { kind: 'forward'; via: string; to: string; node?: string; port?: number }
+  | { kind: 'dropped'; hook: Hook; chain: string; table?: TableName; reason?: string }
+  | { kind: 'rejected'; hook: Hook; chain: string; with: string; table?: TableName };
 
 export interface Outcome {
   /** A stable key: `pod 10.244.1.5:80`, `dropped`, … */
@@ -78,4 +78,84 @@ export interface Outcome {
   dnatTo: string | null;
   verdict: Verdict;
   delivery: Delivery;
+}
+
+// ---- Additions by the packet engine (additive only). ----
+
+/** Dropped/rejected deliveries may say why (`martian source 127.0.0.1 on cni0`). */
+export interface DeliveryReason {
+  reason?: string;
+}
+
+/** One conntrack tuple (one direction). */
+export interface CtTuple {
+  proto: Protocol;
+  src: string;
+  dst: string;
+  /** tcp/udp/sctp ports; icmp uses `id` (in sport) and type (in dport). */
+  sport: number;
+  dport: number;
+}
+
+/** The conntrack entry a packet leaves (`conntrack -L` shows `line`). */
+export interface ConntrackEntryView {
+  orig: CtTuple;
+  reply: CtTuple;
+  /** TCP state name (`SYN_SENT`, `ESTABLISHED`) or null for udp/icmp. */
+  state: string | null;
+  timeout: number;
+  replied: boolean;
+  assured: boolean;
+  mark: number;
+  /** Status bits that `-m conntrack --ctstate DNAT/SNAT` see. */
+  dnat: boolean;
+  snat: boolean;
+  /** The `conntrack -L` line. */
+  line: string;
+}
+
+/** One possible end of a packet, with its exact probability. */
+export interface OutcomeDetail extends Outcome {
+  masquerade: boolean;
+  snatTo: string | null;
+}
+
+export interface PacketTrace {
+  /** The packet as given (after defaults: sport, inIface). */
+  packet: Packet;
+  /** Hooks traversed, in order (a looped-back packet shows PREROUTING/INPUT after POSTROUTING). */
+  hooks: Hook[];
+  steps: TraceStep[];
+  verdict: Verdict;
+  /** `ip:port` the destination was rewritten to (DNAT, REDIRECT, or conntrack), or null. */
+  dnatTo: string | null;
+  masquerade: boolean;
+  /** `ip:port` the source was rewritten to (SNAT, MASQUERADE, or conntrack), or null. */
+  snatTo: string | null;
+  /** The packet mark (skb->mark) when it leaves the last hook. */
+  mark: number;
+  delivery: Delivery & DeliveryReason;
+  /** Every possible end with its exact probability (statistic branches explored). */
+  outcomes: OutcomeDetail[];
+  /** The conntrack entry this packet created or followed; null when untracked or dropped before confirmation. */
+  conntrack: ConntrackEntryView | null;
+  /** Conntrack state the packet had in the first hook: NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED. */
+  ctState: string;
+  /** Kernel facts that explain the path, in plain words. */
+  notes: string[];
+}
+
+export interface SampledOutcome {
+  key: string;
+  count: number;
+  /** count / runs */
+  fraction: number;
+  /** The exact probability of that outcome (0 if the exact walk did not find it). */
+  probability: number;
+}
+
+export interface SampleResult {
+  runs: number;
+  seed: number;
+  outcomes: SampledOutcome[];
 }
