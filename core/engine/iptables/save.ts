@@ -11,9 +11,9 @@ export interface SaveOptions {
   tables?: TableName[];
 }
 
-/** A word as iptables-save writes a quoted argument: in double quotes, `"` and `\` escaped. */
+/** A word as iptables-save writes a quoted argument: in double quotes, `"`, `'` and `\` escaped. */
 export function quoteWord(s: string): string {
-  return `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  return `"${s.replace(/["'\\]/g, (c) => `\\${c}`)}"`;
 }
 
 function core(flag: string, v: Negatable<string> | undefined): string {
