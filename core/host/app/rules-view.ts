@@ -3,7 +3,7 @@
 // kube-proxy comment) and clickable jump targets.
 import type { Ruleset } from '../../engine/iptables/model.js';
 import type { ChainView, RulesView, TableView } from '../../api/contract.js';
-import { ruleText } from './rule-text.js';
+import { formatRule } from '../../engine/iptables/index.js';
 
 const VERDICTS = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'DNAT', 'SNAT', 'MASQUERADE', 'MARK', 'LOG', 'CONNMARK', 'NOTRACK', 'CT']);
 
@@ -35,7 +35,7 @@ export function rulesView(node: string, rs: Ruleset, change: { added: string[]; 
         const service = serviceOfComment(comment);
         return {
           number: i + 1,
-          text: ruleText(c.name, r),
+          text: formatRule(c.name, r),
           ...(target !== undefined ? { target } : {}),
           ...(target !== undefined && names.has(target) && !VERDICTS.has(target) ? { jump: target } : {}),
           ...(service !== undefined ? { service } : {}),

@@ -10,7 +10,7 @@ import { apiServerErrors } from '../../api/apiserver-errors.js';
 import { createBatcher, type Batcher, type Timer } from '../../api/batcher.js';
 import type { Method, Params } from '../../api/schemas.js';
 import { rulesView } from './rules-view.js';
-import { saveText } from './rule-text.js';
+import { saveRuleset } from '../../engine/iptables/index.js';
 
 export interface SessionOptions {
   shell: 'electron' | 'web';
@@ -69,7 +69,7 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
     'node.rules': async (p) => {
       await knownNode(p.node);
       const rs = await lab.installedRules(p.node);
-      return rulesView(p.node, rs, lastChange.get(p.node) ?? { added: [], removed: [] }, saveText);
+      return rulesView(p.node, rs, lastChange.get(p.node) ?? { added: [], removed: [] }, (rs) => saveRuleset(rs));
     },
     'node.exec': async (p) => { await knownNode(p.node); return lab.exec(p.node, p.command); },
     'node.killKubeProxy': async (p) => {
