@@ -22,6 +22,8 @@ export interface CompiledRule {
   error: UserError | null;
   /** `-d X/32` (not inverted): key for the destination index. */
   dstKey: number | string | null;
+  /** The part of the rule that is not supported (`-m physdev`, `-j TPROXY`), to point at it. */
+  errorToken: string | null;
 }
 
 export interface CompiledChain {
@@ -48,7 +50,11 @@ export interface CompiledRuleset {
 
 /** Thrown by the walk when a packet reaches a rule the engine cannot evaluate. */
 export class UnsupportedRuleError extends Error {
-  constructor(readonly userError: UserError) {
+  constructor(
+    readonly userError: UserError,
+    /** `-m physdev`, `-j TPROXY`: where in the rule's line the problem starts. */
+    readonly token: string | null = null,
+  ) {
     super(userError.message);
   }
 }
@@ -148,13 +154,18 @@ function buildIndex(rules: CompiledRule[]): CompiledChain['index'] {
 }
 
 function compileRule(table: TableName, chain: Chain, rule: Rule, number: number, chainExists: (n: string) => boolean): CompiledRule {
-  const out: CompiledRule = { rule, chain: chain.name, table, number, tests: [], target: { kind: 'none' }, error: null, dstKey: null };
+  const out: CompiledRule = { rule, chain: chain.name, table, number, tests: [], target: { kind: 'none' }, error: null, dstKey: null, errorToken: null };
   try {
     const core = coreTests(rule);
     out.dstKey = core.dstKey;
     out.tests = core.tests;
-    for (const m of rule.matches) out.tests.push(compileMatch(m, out));
+    for (const m of rule.matches) {
+      out.errorToken = `-m ${m.name}`;
+      out.tests.push(compileMatch(m, out));
+    }
+    out.errorToken = rule.target !== undefined ? `${rule.target.kind === 'goto' ? '-g' : '-j'} ${rule.target.name}` : null;
     out.target = compileTarget(rule.target, chainExists);
+    out.errorToken = null;
   } catch (e) {
     if (!(e instanceof MatchError)) throw e;
     out.error = {

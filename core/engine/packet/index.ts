@@ -8,3 +8,5 @@ export { compileRuleset, UnsupportedRuleError } from './compile.js';
 export type { CompiledRuleset } from './compile.js';
 export { nodeView } from './node-view.js';
 export { kernelProbability, statisticThreshold, mulberry32 } from './rng.js';
+export { formatTraceText, formatSampleText, formatPercent, describeDelivery } from './render-text.js';
+export type { TextOptions } from './render-text.js';

@@ -7,7 +7,7 @@ import { ConntrackTable } from './conntrack.js';
 import { ForcedDecider, SeededDecider } from './deciders.js';
 import { nodeView, type NodeView } from './node-view.js';
 import type { Delivery, NodeDescription, OutcomeDetail, Packet, PacketTrace, SampleResult } from './types.js';
-import { walkPacket, type WalkResult } from './walk.js';
+import { DEFAULT_SPORT, walkPacket, type WalkResult } from './walk.js';
 
 export interface TraceOptions {
   /** Seed of the statistic generator (default 1). */
@@ -88,7 +88,7 @@ export function tracePacket(ruleset: Ruleset, node: NodeDescription, packet: Pac
   const r = walkPacket(compiled, view, packet, { record: true, commit: true, decider: new SeededDecider(opts.seed ?? 1, table), table });
   const entry = r.ctEntryId !== null ? table.get(r.ctEntryId) : undefined;
   return {
-    packet: { ...packet },
+    packet: { ...packet, sport: packet.sport ?? (packet.proto === 'icmp' ? 1 : DEFAULT_SPORT) },
     hooks: r.hooks,
     steps: r.steps,
     verdict: r.verdict,

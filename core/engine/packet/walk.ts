@@ -46,7 +46,8 @@ type TableEnd =
   | { kind: 'drop'; chain: string; table: TableName }
   | { kind: 'reject'; chain: string; table: TableName; with: string };
 
-const DEFAULT_SPORT = 40000;
+/** The source port a packet gets when none is given (an ephemeral port). */
+export const DEFAULT_SPORT = 40000;
 
 export function hostPort(ip: IP, port: number | null): string {
   const a = formatIP(ip);
@@ -110,7 +111,7 @@ class Walk {
       }
       const r = f.chain.rules[f.order !== null ? f.order[f.pos]! : f.pos]!;
       f.pos++;
-      if (r.error !== null) throw new UnsupportedRuleError(r.error);
+      if (r.error !== null) throw new UnsupportedRuleError(r.error, r.errorToken);
       let matched = true;
       for (const test of r.tests) {
         if (!test(s)) {
@@ -495,7 +496,7 @@ export function walkPacket(compiled: CompiledRuleset, node: NodeView, packet: Pa
       const pod = route.pod;
       return finish('ACCEPT', { kind: 'pod', pod: pod !== undefined ? `${pod.namespace}/${pod.name}` : '', ip: formatIP(s.dst), ...(port !== undefined ? { port } : {}) });
     }
-    if (route.kind === 'peer') return finish('ACCEPT', { kind: 'forward', via: route.iface, to: formatIP(s.dst), node: route.node, ...(port !== undefined ? { port } : {}) });
+    if (route.kind === 'peer') return finish('ACCEPT', { kind: 'forward', via: route.iface, to: formatIP(s.dst), ...(route.node !== '' ? { node: route.node } : {}), ...(port !== undefined ? { port } : {}) });
     return finish('ACCEPT', { kind: 'forward', via: route.iface, to: formatIP(s.dst), ...(port !== undefined ? { port } : {}) });
   };
 
