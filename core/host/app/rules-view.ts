@@ -10,7 +10,7 @@ const VERDICTS = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'DNAT', 'SNAT', 
 /** `default/nginx:http` from a comment like `default/nginx:http cluster IP` or `default/nginx:http -> 10.244.1.5:80`. */
 export function serviceOfComment(comment: string | undefined): string | undefined {
   if (comment === undefined) return undefined;
-  const m = /^([a-z0-9][-a-z0-9.]*\/[a-z0-9][-a-z0-9.]*:[-a-z0-9]*)(?:\s|$)/.exec(comment);
+  const m = /^([a-z0-9][-a-z0-9.]*\/[a-z0-9][-a-z0-9.]*(?::[-a-z0-9]*)?)(?:\s|$)/.exec(comment);
   return m?.[1];
 }
 
