@@ -94,6 +94,8 @@ export interface SpawnRequest {
   user: string;
   /** The shell's pid (the new process's ppid). */
   ppid: number;
+  /** The pid to give it (the shell allocates it first, to print `[1] 123578` at once); the host picks one if absent. */
+  pid?: number;
   /** `pts/0` for a terminal, `?` otherwise. */
   tty: string;
   /** Working directory: http.server lists it. */
@@ -267,7 +269,7 @@ export interface FsStat {
   owner: string;
 }
 
-/** The node's in-memory filesystem. Paths are absolute and normalised by the shell. */
+/** The node's in-memory filesystem (`createMemoryFs()` in core/lab/shell/fs-memory.ts implements it). Paths are absolute and normalised by the shell. A result that is one of the FsErrorCode strings is an error (use `isFsError`). */
 export interface ShellFs {
   stat(path: string): FsStat | FsErrorCode;
   readFile(path: string): string | FsErrorCode;
@@ -277,6 +279,13 @@ export interface ShellFs {
   readDir(path: string): string[] | FsErrorCode;
   mkdir(path: string, opts?: { parents?: boolean; now?: number; owner?: string }): FsErrorCode | null;
   remove(path: string, opts?: { recursive?: boolean }): FsErrorCode | null;
+}
+
+const FS_ERROR_CODES: readonly string[] = ['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES', 'EEXIST', 'ENOTEMPTY'];
+
+/** Tells an error code from a file's content (a file whose whole content is `ENOENT` reads as an error: a known, accepted ambiguity). */
+export function isFsError(v: unknown): v is FsErrorCode {
+  return typeof v === 'string' && FS_ERROR_CODES.includes(v);
 }
 
 // ---------------------------------------------------------------- the node
