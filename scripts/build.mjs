@@ -23,3 +23,29 @@ for (const [src, out] of entries) {
     logLevel: 'warning',
   });
 }
+
+// The desktop shell: Electron main and the sandboxed preload, as CommonJS
+// (a sandboxed preload cannot be an ES module). Electron itself stays external.
+for (const [src, out] of [
+  ['electron/main.ts', 'dist/electron/main.cjs'],
+  ['electron/preload.ts', 'dist/electron/preload.cjs'],
+]) {
+  if (!existsSync(join(root, src))) continue;
+  await build({
+    entryPoints: [join(root, src)],
+    outfile: join(root, out),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'linked',
+    external: ['electron'],
+    logLevel: 'warning',
+  });
+}
+
+// The renderer (Svelte + Vite) into dist/renderer, served by web mode and loaded by the window.
+if (existsSync(join(root, 'vite.config.ts')) && existsSync(join(root, 'renderer', 'index.html'))) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+}
