@@ -399,6 +399,16 @@ export class ApiServer implements ClusterApi {
     }
   }
 
+  /** Starts a graceful pod deletion without the public hooks (controllers use it). */
+  terminate(p: KubeObject, graceSeconds?: number): void {
+    if (p.metadata.deletionTimestamp) return;
+    const grace = graceSeconds ?? ((p.spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30);
+    if (grace <= 0 || !(p.spec as { nodeName?: string }).nodeName) { this.removeCascade(p); return; }
+    p.metadata.deletionTimestamp = rfc3339(this.rt.now() + grace * 1000);
+    p.metadata.deletionGracePeriodSeconds = grace;
+    this.put(p);
+  }
+
   scale(kind: 'Deployment' | 'ReplicaSet', namespace: string, name: string, replicas: number): ApiResult<KubeObject> {
     this.rt.catchUp();
     const cur = this.find(kind, namespace, name);
