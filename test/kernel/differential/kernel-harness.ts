@@ -251,7 +251,7 @@ export class KernelNode {
         steps,
         verdict,
         dnatTo: ctEvent && (ctEvent.reply.src !== probe.dst || ctEvent.reply.sport !== probe.dport) ? `${ctEvent.reply.src}:${ctEvent.reply.sport}` : null,
-        snatTo: ctEvent && ctEvent.reply.dst !== probe.src ? `${ctEvent.reply.dst}:${ctEvent.reply.dport}` : null,
+        snatTo: ctEvent && (ctEvent.reply.dst !== probe.src || ctEvent.reply.dport !== probe.sport) ? `${ctEvent.reply.dst}:${ctEvent.reply.dport}` : null,
         delivery: deliveryOf(visits, verdict, last),
         receivedBy,
         sender: reply.result ?? (reply.ok ? 'ok' : `error ${reply.error ?? ''}`),

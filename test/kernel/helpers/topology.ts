@@ -51,6 +51,8 @@ export interface TopologySpec {
   routeLocalnet?: boolean;
   /** Processes listening in the node itself (a foreign listener on a NodePort). */
   nodeListeners?: (ListenSpec & { process?: string })[];
+  /** Processes listening on the LAN side (an API server outside the cluster, `192.168.100.1:6443`). */
+  externalListeners?: ListenSpec[];
   /** Destinations the LAN routes to this node (Service CIDR, LoadBalancer IPs, externalIPs). */
   viaNode?: string[];
 }
@@ -404,6 +406,7 @@ export class Topology {
     await Promise.all([...this.agents.values()].map((a) => a.whenReady()));
     const listens: Promise<unknown>[] = [];
     for (const p of s.pods) for (const l of p.listen ?? []) listens.push(this.agent(p.name).call({ op: 'listen', ...l }));
+    for (const l of s.externalListeners ?? []) listens.push(this.agent('ext').call({ op: 'listen', proto: l.proto, port: l.port, address: l.address }));
     for (const l of s.nodeListeners ?? []) listens.push(this.agent('node').call({ op: 'listen', proto: l.proto, port: l.port, address: l.address }));
     // Remote pods: one socket per pod address, so that UDP answers leave from the pod's IP.
     for (const peer of s.peers ?? []) for (const p of peer.pods ?? []) for (const l of p.listen ?? []) listens.push(this.agent('remote').call({ op: 'listen', proto: l.proto, port: l.port, address: l.address ?? p.ip }));
@@ -423,7 +426,8 @@ export class Topology {
     const s = this.spec;
     return {
       name: s.nodeName,
-      addresses: [...s.nodeAddresses, `${gatewayOf(s.podCIDR)}/${prefixOf(s.podCIDR)}`],
+      // The engine puts these on eth0 and derives cni0's address (the pod range's first) from podCIDR, as built here.
+      addresses: [...s.nodeAddresses],
       podCIDR: s.podCIDR,
       pods: s.pods.map((p) => ({
         name: p.name,

@@ -37,6 +37,15 @@ export interface TraceLine {
 
 export type MonitorLine = PacketLine | TraceLine;
 
+/** enum nft_verdicts, as 32-bit hex. */
+const NFT_VERDICT_CODES: Record<string, string> = {
+  '0xffffffff': 'CONTINUE',
+  '0xfffffffe': 'BREAK',
+  '0xfffffffd': 'JUMP',
+  '0xfffffffc': 'GOTO',
+  '0xfffffffb': 'RETURN',
+};
+
 export function parseMonitorLine(raw: string): MonitorLine | null {
   const line = raw.trimEnd();
   let m = /^PACKET: \d+ ([0-9a-f]+) (.*)$/.exec(line);
@@ -55,9 +64,11 @@ export function parseMonitorLine(raw: string): MonitorLine | null {
   const base = { kind: 'trace' as const, traceId: m[1] ?? '', table: m[2] ?? '', chain: m[3] ?? '', type: m[4] as TraceLine['type'] };
   const rest = m[5] ?? '';
   if (base.type === 'rule') {
-    const r = /^0x([0-9a-f]+):([A-Z]+)(?::(\S+))?\s*(.*)$/.exec(rest);
+    // xtables-monitor 1.8.9 prints some nft verdicts as raw numbers (`-j RETURN` shows as 0xfffffffb).
+    const r = /^0x([0-9a-f]+):([A-Z]+|0x[0-9a-f]+)(?::(\S+))?\s*(.*)$/.exec(rest);
     if (!r) return null;
-    return { ...base, handle: parseInt(r[1] ?? '0', 16), verdict: r[2] ?? '', ...(r[3] ? { target: r[3] } : {}), ...(r[4] ? { ruleText: r[4].trim() } : {}) };
+    const verdict = NFT_VERDICT_CODES[r[2] ?? ''] ?? r[2] ?? '';
+    return { ...base, handle: parseInt(r[1] ?? '0', 16), verdict, ...(r[3] ? { target: r[3] } : {}), ...(r[4] ? { ruleText: r[4].trim() } : {}) };
   }
   return { ...base, verdict: rest.trim().split(/[:\s]/)[0] ?? '' };
 }
