@@ -135,24 +135,18 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
       return { ok: true };
     }
     case 'delete-chain': {
+      const busy = (c: Chain): ApplyResult =>
+        fail(`chain ${c.name} is ${c.rules.length > 0 ? 'not empty' : 'still referenced'}`, `iptables v1.8.9 (nf_tables):  CHAIN_DEL failed (Device or resource busy): chain ${c.name}`, 4);
       if (cmd.chain === undefined) {
-        const users = table.chains.filter((c) => !c.builtin);
-        for (const c of users) {
-          if (table.chains.some((o) => !users.includes(o) && o.rules.some((r) => r.target?.name === c.name))) {
-            return fail(`chain ${c.name} is referenced`, 'iptables: Too many links.');
-          }
-          if (c.rules.length > 0 && users.length > 0) {
-            // iptables -X without a name removes only empty user chains.
-            return fail(`chain ${c.name} is not empty`, 'iptables: Directory not empty.');
-          }
+        for (const c of table.chains.filter((x) => !x.builtin)) {
+          if (c.rules.length > 0 || table.chains.some((o) => o.builtin && o.rules.some((r) => r.target?.name === c.name))) return busy(c);
         }
         table.chains = table.chains.filter((c) => c.builtin);
         return { ok: true };
       }
       const ch = findChain(table, cmd.chain);
       if (ch === undefined || ch.builtin) return fail(`no user chain named ${cmd.chain}`, NO_CHAIN.tool);
-      if (referenced(table, ch.name)) return fail(`chain ${ch.name} is still referenced`, 'iptables: Too many links.');
-      if (ch.rules.length > 0) return fail(`chain ${ch.name} is not empty`, 'iptables: Directory not empty.');
+      if (ch.rules.length > 0 || referenced(table, ch.name)) return busy(ch);
       table.chains = table.chains.filter((c) => c !== ch);
       return { ok: true };
     }

@@ -20,6 +20,8 @@ export interface ParseOptions {
 export interface RestoreOptions {
   /** `iptables-restore --noflush`: keep what the tables hold; otherwise each `*table` starts empty. */
   noflush: boolean;
+  /** `iptables-restore -c`: take chain and rule counters from the text (otherwise new rules start at zero). */
+  counters?: boolean;
   file?: string;
 }
 
@@ -27,18 +29,19 @@ const COUNTERS = /^\[(\d+):(\d+)\]$/;
 
 /** Reads `iptables-save [-c]` output or iptables-restore input. */
 export function parseIptablesSave(text: string, opts: ParseOptions = {}): Result<Ruleset> {
-  return restore({ tables: [] }, text, { noflush: false, file: opts.file, keepComments: true });
+  return restore({ tables: [] }, text, { noflush: false, file: opts.file, keepComments: true, counters: true });
 }
 
 /** iptables-restore on a ruleset: returns the new ruleset; the input is left untouched. */
 export function applyRestore(rs: Ruleset, text: string, opts: RestoreOptions): Result<Ruleset> {
-  return restore(cloneRuleset(rs), text, { noflush: opts.noflush, file: opts.file, keepComments: false });
+  return restore(cloneRuleset(rs), text, { noflush: opts.noflush, file: opts.file, keepComments: false, counters: opts.counters === true });
 }
 
 interface Internal {
   noflush: boolean;
   file?: string | undefined;
   keepComments: boolean;
+  counters: boolean;
 }
 
 function restore(rs: Ruleset, text: string, opts: Internal): Result<Ruleset> {
@@ -126,7 +129,7 @@ function restore(rs: Ruleset, text: string, opts: Internal): Result<Ruleset> {
         return err(lineNo, policyTok.column, `expected - for user chain ${name} (only built-in chains have a policy), got '${policy}'`);
       }
       const ch = findChain(table, name) ?? addChain(table, name);
-      ch.counters = counters;
+      if (opts.counters) ch.counters = counters;
       if (builtin) ch.policy = policy as 'ACCEPT' | 'DROP';
       else ch.rules = [];
       continue;
@@ -154,6 +157,7 @@ function restore(rs: Ruleset, text: string, opts: Internal): Result<Ruleset> {
     }
     const rule = a.rule;
     if (prefixCounters !== undefined) rule.counters = prefixCounters;
+    if (!opts.counters) delete rule.counters;
     rule.line = lineNo;
     const r = applyCommand(table, cmd, rule, { lenient: true });
     if (!r.ok) {
