@@ -22,6 +22,13 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/** Whether every field of `part` is already in `whole` (defaults the server added don't count as changes). */
+function contained(part: unknown, whole: unknown): boolean {
+  if (Array.isArray(part)) return Array.isArray(whole) && part.length === whole.length && part.every((p, i) => contained(p, whole[i]));
+  if (isObj(part)) return isObj(whole) && Object.entries(part).every(([k, v]) => contained(v, whole[k]));
+  return part === whole;
+}
+
 function status(reason: ApiStatus['reason'], message: string, code: number): { ok: false; status: ApiStatus } {
   return { ok: false, status: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code } };
 }
@@ -87,7 +94,7 @@ export class FakeApi implements ClusterApi {
           if (typeof p.nodePort === 'number') {
             const taken = [...this.store.values()].some((s) => s.kind === 'Service' && ((s.spec?.ports ?? []) as Record<string, unknown>[]).some((q) => q.nodePort === p.nodePort));
             if (taken) {
-              return status('Invalid', `Service "${o.metadata.name}" is invalid: spec.ports[${i}].nodePort: Invalid value: ${String(p.nodePort)}: provided port is already allocated`, 422);
+              return status('Invalid', `The Service "${o.metadata.name}" is invalid: spec.ports[${i}].nodePort: Invalid value: ${String(p.nodePort)}: provided port is already allocated`, 422);
             }
           } else p.nodePort = this.nextNodePort++;
         }
@@ -130,8 +137,8 @@ export class FakeApi implements ClusterApi {
       const r = this.create(obj, opts);
       return r.ok ? { ok: true, value: { object: r.value, action: 'created' } } : r;
     }
-    const merged = mergePatch(cur, obj) as KubeObject;
-    const changed = JSON.stringify(merged) !== JSON.stringify(cur);
+    const changed = !contained(obj, cur);
+    const merged = changed ? (mergePatch(cur, obj) as KubeObject) : cur;
     if (changed && opts?.dryRun !== true) {
       this.store.set(this.key(obj.kind, ns, obj.metadata.name), merged);
       this.emit('MODIFIED', merged);
