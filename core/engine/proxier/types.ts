@@ -36,4 +36,18 @@ export interface ProxierOutput {
   ensured: { table: 'filter' | 'nat' | 'mangle'; rule: string; position: 'prepend' | 'append' }[];
   /** NodePorts kube-proxy holds a listening socket on (versions < 1.24), e.g. `{port: 30450, proto: 'tcp', description: 'nodePort for default/nginx:http'}`. */
   heldNodePorts: { port: number; proto: 'tcp' | 'udp' | 'sctp'; description: string }[];
+  /** Service-derived nat chains (KUBE-SVC/SVL/EXT/FW/SEP/XLB-…) live after this sync: the next partial sync deletes the others. */
+  activeNatChains?: string[];
+  /** More than 1000 endpoints: per-endpoint comments are left out. */
+  largeClusterMode?: boolean;
+  /** True when only changed services' chains were written. */
+  partial?: boolean;
+}
+
+/** What changed since the previous sync (input of a partial sync). */
+export interface SyncChanges {
+  /** Services (`namespace/name`) whose Service or EndpointSlices changed, added or were deleted. */
+  services: string[];
+  /** The previous iptables-restore failed: kube-proxy then forces a full sync. */
+  restoreFailed?: boolean;
 }

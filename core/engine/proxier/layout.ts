@@ -1,0 +1,44 @@
+// The iptables-restore text of a sync in a stable order: filter then nat;
+// chains KUBE-NODEPORTS, KUBE-SERVICES, then the other chains alphabetically;
+// each chain's rules in the order they were generated (services by name, the
+// NodePort catch-all last); stale chains declared and then deleted with -X.
+
+import type { QuoteStyle, RuleLine, TableText } from './rules.js';
+import { canonicalLine, restoreLine } from './rules.js';
+
+const FIRST = ['KUBE-NODEPORTS', 'KUBE-SERVICES'];
+
+export function orderChains(chains: readonly string[]): string[] {
+  const uniq = [...new Set(chains)];
+  const head = FIRST.filter((c) => uniq.includes(c));
+  const rest = uniq.filter((c) => !FIRST.includes(c)).sort();
+  return [...head, ...rest];
+}
+
+export interface LineStyle {
+  /** 'kube-proxy': words as kube-proxy writes them; 'canonical': as iptables-save prints them. */
+  form: 'kube-proxy' | 'canonical';
+  family: 4 | 6;
+  quote: QuoteStyle;
+}
+
+export function renderLine(r: RuleLine, style: LineStyle): string {
+  return style.form === 'canonical' ? canonicalLine(r, style.family, style.quote) : restoreLine(r);
+}
+
+export function renderTable(name: 'filter' | 'nat', t: TableText, style: LineStyle): string {
+  const chains = orderChains(t.chains);
+  const deleted = [...new Set(t.deleted)].filter((c) => !chains.includes(c)).sort();
+  const byChain = new Map<string, RuleLine[]>();
+  for (const r of t.rules) {
+    let l = byChain.get(r.chain);
+    if (l === undefined) byChain.set(r.chain, (l = []));
+    l.push(r);
+  }
+  const parts: string[] = [`*${name}\n`];
+  for (const c of [...chains, ...deleted]) parts.push(`:${c} - [0:0]\n`);
+  for (const c of chains) for (const r of byChain.get(c) ?? []) parts.push(renderLine(r, style), '\n');
+  for (const c of deleted) parts.push(`-X ${c}\n`);
+  parts.push('COMMIT\n');
+  return parts.join('');
+}
