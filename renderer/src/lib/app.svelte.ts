@@ -118,6 +118,12 @@ class AppState {
     this.focusChain = { node, table, chain, seq: this.seq++ };
   }
 
+  /** Opens an empty Service form (the sidebar's New, Alt+N). */
+  newService(): void {
+    this.pane = 'services';
+    this.editService = { namespace: '', name: '', seq: this.seq++ };
+  }
+
   openService(namespace: string, name: string): void {
     this.pane = 'services';
     this.editService = { namespace, name, seq: this.seq++ };

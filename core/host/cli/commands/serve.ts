@@ -3,9 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { Command } from '../io.js';
 import { EXIT_USAGE } from '../io.js';
-import { createDefaultLab } from '../../app/default-lab.js';
-import { loadSimLab } from '../../app/sim-lab.js';
-import { startWebServer } from '../../web/server.js';
+import { startWebApp } from '../../web/start.js';
 import { rendererDir } from '../../web/paths.js';
 
 const HELP = `Usage: chainlab serve [--port N] [--no-open]
@@ -52,25 +50,22 @@ export const run: Command = async (argv, io) => {
   const args = parseServeArgs(argv);
   if (args === 'help') { io.stdout(HELP); return 0; }
   if ('error' in args) { io.stderr(`chainlab serve: ${args.error}\n\n${HELP}`); return EXIT_USAGE; }
-  const lab = await createDefaultLab(await loadSimLab());
-  let server;
+  let web;
   try {
-    server = await startWebServer({ lab, staticDir: rendererDir(io.env), port: args.port });
+    web = await startWebApp({ port: args.port, staticDir: rendererDir(io.env), onClockError: (err) => io.stderr(`chainlab serve: the lab clock failed: ${String(err)}\n`) });
   } catch (err) {
-    await lab.close();
     const code = (err as { code?: string }).code;
-    io.stderr(`chainlab serve: cannot listen on 127.0.0.1:${args.port}: ${code === 'EADDRINUSE' ? 'the port is already in use; choose another with --port' : String(err)}\n`);
+    if (code === 'EADDRINUSE') io.stderr(`chainlab serve: cannot listen on 127.0.0.1:${args.port}: the port is already in use; choose another with --port\n`);
+    else io.stderr(`chainlab serve: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  io.stdout(`Chainlab is running at ${server.url}\n(loopback only; press Ctrl+C to stop)\n`);
-  if (args.open && io.env.CHAINLAB_NO_OPEN !== '1') openBrowser(server.url);
-  const srv = server;
+  io.stdout(`Chainlab is running at ${web.url}\n(loopback only; press Ctrl+C to stop)\n`);
+  if (args.open && io.env.CHAINLAB_NO_OPEN !== '1') openBrowser(web.url);
   await new Promise<void>((resolve) => {
     const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await srv.close();
-  await lab.close();
+  await web.close();
   return 0;
 };
