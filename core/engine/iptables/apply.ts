@@ -75,7 +75,7 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
       const ch = chainFor(table, cmd.chain);
       if (ch === undefined) return { ok: false, error: { ...NO_CHAIN, message: `no chain named ${cmd.chain ?? ''}` } };
       if (cmd.command === 'delete' && cmd.num !== undefined) {
-        if (cmd.num < 1 || cmd.num > ch.rules.length) return fail(`chain ${ch.name} has no rule ${cmd.num}`, NO_CHAIN.tool);
+        if (cmd.num < 1 || cmd.num > ch.rules.length) return fail(`chain ${ch.name} has no rule ${cmd.num}`, 'iptables: Index of deletion too big.');
         ch.rules.splice(cmd.num - 1, 1);
         return { ok: true };
       }
@@ -93,7 +93,7 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
       }
       if (cmd.command === 'replace') {
         const at = (cmd.num ?? 0) - 1;
-        if (at < 0 || at >= ch.rules.length) return fail(`chain ${ch.name} has no rule ${cmd.num ?? 0}`, NO_CHAIN.tool);
+        if (at < 0 || at >= ch.rules.length) return fail(`chain ${ch.name} has no rule ${cmd.num ?? 0}`, 'iptables: Index of replacement too big.');
         ch.rules[at] = rule;
         return { ok: true, rule };
       }
@@ -136,7 +136,7 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
     }
     case 'delete-chain': {
       const busy = (c: Chain): ApplyResult =>
-        fail(`chain ${c.name} is ${c.rules.length > 0 ? 'not empty' : 'still referenced'}`, `iptables v1.8.9 (nf_tables):  CHAIN_DEL failed (Device or resource busy): chain ${c.name}`, 4);
+        fail(`chain ${c.name} is ${c.builtin ? 'built in' : c.rules.length > 0 ? 'not empty' : 'still referenced'}`, `iptables v1.8.9 (nf_tables):  CHAIN_DEL failed (Device or resource busy): chain ${c.name}`, 4);
       if (cmd.chain === undefined) {
         for (const c of table.chains.filter((x) => !x.builtin)) {
           if (c.rules.length > 0 || table.chains.some((o) => o.builtin && o.rules.some((r) => r.target?.name === c.name))) return busy(c);
@@ -145,8 +145,8 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
         return { ok: true };
       }
       const ch = findChain(table, cmd.chain);
-      if (ch === undefined || ch.builtin) return fail(`no user chain named ${cmd.chain}`, NO_CHAIN.tool);
-      if (ch.rules.length > 0 || referenced(table, ch.name)) return busy(ch);
+      if (ch === undefined) return fail(`no user chain named ${cmd.chain}`, NO_CHAIN.tool);
+      if (ch.builtin || ch.rules.length > 0 || referenced(table, ch.name)) return busy(ch);
       table.chains = table.chains.filter((c) => c !== ch);
       return { ok: true };
     }

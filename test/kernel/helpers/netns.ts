@@ -54,8 +54,11 @@ export function sweepStaleNamespaces(): void {
   for (const line of list.split('\n')) {
     const name = line.split(' ')[0] ?? '';
     if (!name.startsWith(NETNS_PREFIX) || live.has(name)) continue;
-    const pid = Number(/-(\d+)-\d+$/.exec(name)?.[1]);
-    if (Number.isFinite(pid) && pid !== process.pid && processAlive(pid)) continue;
+    // Only names made by this helper carry their owner's pid; others are left alone.
+    const m = /-(\d+)-\d+$/.exec(name);
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
     spawnSync('ip', ['netns', 'del', name]);
   }
 }
