@@ -27,8 +27,11 @@ export function renderLine(r: RuleLine, style: LineStyle): string {
 }
 
 export function renderTable(name: 'filter' | 'nat', t: TableText, style: LineStyle): string {
-  const chains = orderChains(t.chains);
-  const deleted = [...new Set(t.deleted)].filter((c) => !chains.includes(c)).sort();
+  const live = new Set(t.chains);
+  const deleted = [...new Set(t.deleted)].filter((c) => !live.has(c)).sort();
+  // Stale chains are declared (which flushes them) among the others, then removed with -X.
+  const declared = orderChains([...t.chains, ...deleted]);
+  const chains = declared.filter((c) => live.has(c));
   const byChain = new Map<string, RuleLine[]>();
   for (const r of t.rules) {
     let l = byChain.get(r.chain);
@@ -36,7 +39,7 @@ export function renderTable(name: 'filter' | 'nat', t: TableText, style: LineSty
     l.push(r);
   }
   const parts: string[] = [`*${name}\n`];
-  for (const c of [...chains, ...deleted]) parts.push(`:${c} - [0:0]\n`);
+  for (const c of declared) parts.push(`:${c} - [0:0]\n`);
   for (const c of chains) for (const r of byChain.get(c) ?? []) parts.push(renderLine(r, style), '\n');
   for (const c of deleted) parts.push(`-X ${c}\n`);
   parts.push('COMMIT\n');
