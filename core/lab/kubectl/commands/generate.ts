@@ -61,6 +61,16 @@ export function namespaceObject(name: string): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: {}, status: {} };
 }
 
+/**
+ * What is sent to the server: kubectl's generators write `status: {}`, which a
+ * real API server ignores on create; leaving it out keeps the lab's server from
+ * taking it as the object's status.
+ */
+export function withoutStatus(obj: KubeObject): KubeObject {
+  const { status: _status, ...rest } = obj;
+  return rest as KubeObject;
+}
+
 export type DryRun = 'none' | 'client' | 'server';
 
 export function dryRunOf(f: Flags): DryRun | { error: string } {
@@ -86,7 +96,7 @@ export function createAndReport(ctx: Ctx, f: Flags, obj: KubeObject, verb: strin
   }
   let result: KubeObject = obj;
   if (dry !== 'client') {
-    const r = ctx.api.create(obj, { dryRun: dry === 'server' });
+    const r = ctx.api.create(withoutStatus(obj), { dryRun: dry === 'server' });
     if (!r.ok) return failStatus(ctx, r.status);
     result = r.value;
   } else {

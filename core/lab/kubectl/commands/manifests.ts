@@ -12,7 +12,7 @@ import { resolveTargets } from '../targets.js';
 import { objectName, sortKeys } from '../print/output.js';
 import { parseOutput, renderObjects } from '../print/printer.js';
 import { decodeManifest, namespaceFlag, readManifests } from './common.js';
-import { createAndReport, deploymentObject, dryRunOf, namespaceObject, requiredFlag } from './generate.js';
+import { createAndReport, deploymentObject, dryRunOf, namespaceObject, requiredFlag, withoutStatus } from './generate.js';
 
 const FILE_FLAGS: FlagSpec[] = [
   { name: 'filename', short: 'f', kind: 'strings' },
@@ -122,7 +122,7 @@ export async function apply(ctx: Ctx, f: Flags): Promise<number> {
   let code = 0;
   const printed: KubeObject[] = [];
   for (const { obj } of loaded.items) {
-    const sent = withLastApplied(obj);
+    const sent = withoutStatus(withLastApplied(obj));
     if (dry === 'client') {
       const existing = ctx.api.get(obj.kind as ClusterKind, obj.metadata.namespace ?? null, obj.metadata.name);
       if (fmt.format.kind === 'table') ctx.io.stdout(`${objectName(obj)} ${existing.ok ? 'configured' : 'created'} (dry run)\n`);
@@ -152,7 +152,7 @@ function createFromFiles(ctx: Ctx, f: Flags, items: { source: string; obj: KubeO
   if (!fmt.ok) return fail(ctx, fmt.message);
   let code = 0;
   for (const { source, obj } of items) {
-    const sent = f.bool('save-config') ? withLastApplied(obj) : obj;
+    const sent = withoutStatus(f.bool('save-config') ? withLastApplied(obj) : obj);
     if (dry === 'client') {
       ctx.io.stdout(`${objectName(obj)} created (dry run)\n`);
       continue;

@@ -68,9 +68,9 @@ function eventsSection(w: Prefixed, events: unknown[], now: number, inBlock: boo
     const first = str(e, 'firstTimestamp') || last;
     const count = num(e, 'count', 1);
     const ageText = count > 1 ? `${age(last, now)} (x${count} over ${age(first, now)})` : age(last, now);
-    const from = str(e, 'source.component') || str(e, 'reportingComponent');
-    const host = str(e, 'source.host');
-    w.line(1, str(e, 'type'), str(e, 'reason'), ageText, host !== '' ? `${from}, ${host}` : from, str(e, 'message').trim());
+    // kubectl 1.32 shows the reporting component alone (`kubelet`, not `kubelet, k8s3`)
+    const from = str(e, 'source.component') || str(e, 'reportingComponent') || str(e, 'reportingController');
+    w.line(1, str(e, 'type'), str(e, 'reason'), ageText, from, str(e, 'message').trim());
   }
 }
 
@@ -237,7 +237,11 @@ export function describePod(pod: unknown, node: unknown, events: unknown[], now:
     if (env.length === 0) w.line(2, 'Environment:', '<none>');
     else {
       w.raw('    Environment:\n');
-      for (const e of env) w.line(3, `${str(e, 'name')}:`, str(e, 'value'));
+      for (const e of env) {
+        const ref = at(e, 'valueFrom.fieldRef');
+        const value = isObject(ref) ? ` (${str(ref, 'apiVersion', 'v1')}:${str(ref, 'fieldPath')})` : str(e, 'value');
+        w.line(3, `${str(e, 'name')}:`, value);
+      }
     }
     const mounts = arr(c, 'volumeMounts');
     if (mounts.length === 0) w.line(2, 'Mounts:', '<none>');
