@@ -12,7 +12,6 @@ import { loadSimLab } from '../core/host/app/sim-lab.js';
 import { restoreWindowState, type WindowState } from '../core/host/app/window-state.js';
 import { DESKTOP_CSP, IPC_MESSAGE, IPC_REQUEST, isAppUrl, isExternalLink } from '../core/host/app/electron-policy.js';
 import { buildMenu } from './menu.js';
-import { startLabClock } from '../core/host/app/lab-clock.js';
 
 const rendererIndex = join(__dirname, '..', 'renderer', 'index.html');
 const rendererUrl = pathToFileURL(rendererIndex).toString();
@@ -68,7 +67,6 @@ async function start(): Promise<void> {
 
   lab = await createDefaultLab(await loadSimLab());
   appSession = createSession(lab, { shell: 'electron', version: app.getVersion() });
-  const stopClock = startLabClock(lab);
 
   const state = readState();
   win = new BrowserWindow({
@@ -132,7 +130,6 @@ async function start(): Promise<void> {
 
   app.on('window-all-closed', () => {
     off();
-    stopClock();
     appSession?.close();
     void lab?.close().finally(() => app.quit());
   });

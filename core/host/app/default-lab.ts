@@ -40,7 +40,10 @@ spec:
           name: http
 `;
 
-export const DEFAULT_SPEC: LabSpec = { name: 'chainlab', nodes: 2, kubeProxyVersion: 'v1.32.0', backend: 'sim', seed: 1 };
+// kubelet does not restart a killed kube-proxy in the default lab, so "kill
+// kube-proxy, then create a Service" shows what seed 000 shows; the Restart
+// action brings it back.
+export const DEFAULT_SPEC: LabSpec = { name: 'chainlab', nodes: 2, kubeProxyVersion: 'v1.32.0', backend: 'sim', seed: 1, restartKubeProxy: false };
 
 export type LabFactory = (spec: LabSpec) => Promise<Lab>;
 

@@ -1,9 +1,8 @@
-// Web mode in one call: the default lab, its real-time clock and the server.
+// Web mode in one call: the default lab and the server.
 // `chainlab serve`, `npm start`, the e2e tier and the bench all start it here.
 import type { Lab, LabSpec } from '../../lab/backend.js';
 import { createDefaultLab, DEFAULT_SPEC, SEED_000_MANIFEST, type LabFactory } from '../app/default-lab.js';
 import { loadSimLab } from '../app/sim-lab.js';
-import { startLabClock } from '../app/lab-clock.js';
 import { startWebServer } from './server.js';
 import { rendererDir } from './paths.js';
 
@@ -16,7 +15,6 @@ export interface WebAppOptions {
   spec?: LabSpec;
   /** What the lab starts with (default: seed 000's nginx Deployment and NodePort Service). */
   manifest?: string;
-  onClockError?: (err: unknown) => void;
 }
 
 export interface WebApp {
@@ -36,12 +34,10 @@ export async function startWebApp(opts: WebAppOptions = {}): Promise<WebApp> {
     await lab.close();
     throw err;
   }
-  const stopClock = startLabClock(lab, 500, opts.onClockError);
   const srv = server;
   return {
     url: srv.url, port: srv.port, token: srv.token, lab,
     async close() {
-      stopClock();
       await srv.close();
       await lab.close();
     },
