@@ -17,6 +17,8 @@ export interface ShellContext {
   tty: string;
   /** Absolute, normalised path for what the user typed. */
   resolve(path: string): string;
+  /** The shell itself and the commands of the same pipeline (ps shows them: `-bash`, `grep kube-proxy`). */
+  companions(): { pid: number; ppid: number; user: string; argv: string[]; startedAt: number }[];
   /** Runs a command line in this shell (as `sh -c LINE`), with these streams. */
   run(line: string, io: CommandIO, user?: string): Promise<number>;
 }

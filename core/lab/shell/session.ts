@@ -21,9 +21,16 @@ interface Fds {
   stderr: Writer;
 }
 
+interface Mate {
+  pid: number;
+  argv: string[];
+}
+
 interface Exec extends Fds {
   signal: AbortSignalLike;
   tty?: { cols: number; rows: number };
+  /** The commands of the current pipeline, as they start (for ps). */
+  mates?: Mate[];
 }
 
 interface Job {
@@ -68,6 +75,8 @@ export class Shell implements ShellSession {
   private readonly shellPid: number;
   private readonly tty: string;
   private readonly maxLoops: number;
+  private readonly startedAt: number;
+  private currentMates: Mate[] = [];
 
   constructor(
     readonly host: ShellHost,
@@ -79,6 +88,7 @@ export class Shell implements ShellSession {
     this.shellPid = host.allocatePid();
     this.tty = opts.tty ?? 'pts/0';
     this.maxLoops = opts.maxLoopIterations ?? 10000;
+    this.startedAt = host.now();
   }
 
   get history(): readonly string[] {
@@ -109,8 +119,8 @@ export class Shell implements ShellSession {
     let out = '';
     for (const j of this.jobs) {
       if (j.status === null || j.reported) continue;
-      j.reported = true;
       out += this.jobLine(j, false) + '\n';
+      j.reported = true;
     }
     this.jobs = this.jobs.filter((j) => j.status === null);
     if (this.jobs.length === 0) this.nextJobId = 1;
@@ -223,6 +233,7 @@ export class Shell implements ShellSession {
       status = await this.execCommand(pl.commands[0]!, ex, pids?.shift());
     } else {
       const stages: Promise<number>[] = [];
+      const mates: Mate[] = [];
       let input = ex.stdin;
       const aborts: Abort[] = [];
       for (let i = 0; i < n; i++) {
@@ -235,7 +246,8 @@ export class Shell implements ShellSession {
           stdout: pipe ? (s) => pipe.write(s) : ex.stdout,
           stderr: ex.stderr,
           signal: abort.signal,
-          tty: ex.tty,
+          tty: pipe ? undefined : ex.tty,
+          mates,
         };
         const pid = pids?.shift();
         const run = this.execCommand(pl.commands[i]!, stageEx, pid).finally(() => pipe?.close());
@@ -456,8 +468,13 @@ export class Shell implements ShellSession {
       // status of the last command substitution, else 0
       return cmd.assigns.some((a) => a.value.some((p) => p.kind === 'cmd')) ? this.lastStatus : 0;
     }
-    const io: CommandIO = { stdin: fds.stdin, stdout: fds.stdout, stderr: fds.stderr, signal: ex.signal, env: this.exportedEnv(assigns), tty: ex.tty };
-    return this.invoke(argv, io, pid ?? this.host.allocatePid(), this.user);
+    const tty = fds.stdout === ex.stdout ? ex.tty : undefined;
+    const io: CommandIO = { stdin: fds.stdin, stdout: fds.stdout, stderr: fds.stderr, signal: ex.signal, env: this.exportedEnv(assigns), tty };
+    const myPid = pid ?? this.host.allocatePid();
+    const mates = ex.mates ?? [];
+    mates.push({ pid: myPid, argv });
+    this.currentMates = mates;
+    return this.invoke(argv, io, myPid, this.user);
   }
 
   /** Runs argv: a builtin, a program of the node, or `command not found`. */
@@ -474,16 +491,7 @@ export class Shell implements ShellSession {
       io.stderr(`bash: ${name}: command not found\n`);
       return 127;
     }
-    const ctx: ShellContext = {
-      host: this.host,
-      cwd: this.cwd,
-      user,
-      shellPid: this.shellPid,
-      pid,
-      tty: this.tty,
-      resolve: (p) => this.resolve(p),
-      run: (line, cio, asUser) => this.runNested(line, cio, asUser ?? user),
-    };
+    const ctx = this.contextFor(pid, user);
     try {
       return await prog(args, io, ctx);
     } catch (e) {
@@ -643,6 +651,7 @@ export class Shell implements ShellSession {
   }
 
   private contextFor(pid: number, user: string): ShellContext {
+    const mates = this.currentMates;
     return {
       host: this.host,
       cwd: this.cwd,
@@ -652,6 +661,10 @@ export class Shell implements ShellSession {
       tty: this.tty,
       resolve: (p) => this.resolve(p),
       run: (line, cio, asUser) => this.runNested(line, cio, asUser ?? user),
+      companions: () => {
+        const me = { pid: this.shellPid, ppid: this.shellPid - 17, user: this.host.user, argv: ['-bash'], startedAt: this.startedAt };
+        return [me, ...mates.map((m) => ({ pid: m.pid, ppid: this.shellPid, user, argv: m.argv, startedAt: this.host.now() }))];
+      },
     };
   }
 

@@ -96,7 +96,7 @@ export class FakeHost implements ShellHost {
     const exited = new Promise<ProcessExit>((r) => (resolveExit = r));
     const comm = req.argv[0]!.split('/').pop()!;
     this.procs.push({ pid, ppid: req.ppid, user: req.user, comm, tty: req.tty, startedAt: this.clock, cpuMs: 0, argv: req.argv, resolveExit });
-    const v6 = req.program.kind === 'python3-http.server';
+    const v6 = false;
     this.socks.push({ proto: 'tcp', family: v6 ? 6 : 4, localAddress: v6 ? '::' : '0.0.0.0', localPort: port, state: 'LISTEN', pid, fd: 3, inode: 95854834 });
     return { ok: true, pid, exited };
   }
