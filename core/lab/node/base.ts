@@ -99,7 +99,9 @@ export function bootNode(node: NodeState, r: ReleaseInfo, bootedAt: number): voi
 export function baseFiles(node: NodeState, now: number): void {
   const dir = (path: string, owner = 'root'): void => { node.files[path] = { kind: 'dir', data: '', mtime: now, mode: 0o755, owner }; };
   const file = (path: string, data: string, owner = 'root'): void => { node.files[path] = { kind: 'file', data, mtime: now, mode: 0o644, owner }; };
-  for (const d of ['/', '/root', '/home', '/tmp', '/etc', '/var', '/var/log', '/etc/kubernetes', '/etc/kubernetes/manifests', '/usr', '/usr/bin', '/opt']) dir(d);
+  for (const d of ['/', '/root', '/home', '/tmp', '/etc', '/var', '/var/lib', '/var/log', '/etc/kubernetes', '/etc/kubernetes/manifests', '/usr', '/usr/bin', '/usr/local', '/usr/local/bin', '/opt', '/proc', '/dev']) dir(d);
+  node.files['/root']!.mode = 0o700;
+  node.files['/tmp']!.mode = 0o1777;
   dir('/home/lab', 'lab');
   file('/etc/hostname', `${node.name}\n`);
   file('/etc/hosts', `127.0.0.1 localhost\n${node.ip} ${node.name}\n`);

@@ -5,9 +5,9 @@
 
 import type { KubeObject } from '../cluster/api.js';
 import type { NodeObject, ServiceObject, EndpointSliceObject, KubeProxyConfiguration } from '../../engine/k8s/types.js';
-import type { Ruleset, Rule, TableName } from '../../engine/iptables/model.js';
-import { applyRestore, canonicalize, parseIptablesSave, sameRule, findTable } from '../../engine/iptables/index.js';
-import { syncProxyRules } from '../../engine/proxier/index.js';
+import type { Ruleset, TableName } from '../../engine/iptables/model.js';
+import { applyRestore, canonicalize, sameRule, findTable } from '../../engine/iptables/index.js';
+import { isServiceChainName, syncProxyRules } from '../../engine/proxier/index.js';
 import { DEFAULT_HOST_FACTS } from '../../engine/proxier/types.js';
 import type { ReleaseInfo } from '../cluster/versions.js';
 import { CLUSTER_CIDR } from '../cluster/bootstrap.js';
@@ -97,26 +97,35 @@ export function syncRules(installed: Ruleset, node: NodeState, nodeObj: KubeObje
     services: services as unknown as ServiceObject[],
     endpointSlices: slices as unknown as EndpointSliceObject[],
   });
-  let rules = installed;
-  // The jump rules from built-in chains come first (kube-proxy's EnsureRule runs before the restore).
+  // Its chains first (iptables-restore --noflush), then the jumps into them from the built-in chains,
+  // each prepended in kube-proxy's order (so the last one ensured ends up first).
+  const restored = applyRestore(installed, out.restore, { noflush: true });
+  if (!restored.ok) return { rules4: installed, heldNodePorts: out.heldNodePorts, error: restored.errors.map((x) => x.message).join('; ') };
+  let rules = restored.value;
+  // A full sync also removes the service chains it did not write (kube-proxy reads the table and
+  // adds `-X` for each stale KUBE-SVC-/KUBE-SEP-/… chain), so a deleted Service leaves nothing behind.
+  if (out.activeNatChains !== undefined) {
+    const live = new Set(out.activeNatChains);
+    const stale = (findTable(rules, 'nat')?.chains ?? []).map((c) => c.name).filter((n) => isServiceChainName(n) && !live.has(n));
+    if (stale.length > 0) {
+      const r2 = applyRestore(rules, `*nat\n${stale.map((n) => `:${n} - [0:0]`).join('\n')}\n${stale.map((n) => `-X ${n}`).join('\n')}\nCOMMIT\n`, { noflush: true });
+      if (r2.ok) rules = r2.value;
+    }
+  }
   for (const e of out.ensured) rules = ensureRule(rules, e.table, e.rule, e.position);
-  const restored = applyRestore(rules, out.restore, { noflush: true });
-  if (!restored.ok) return { rules4: rules, heldNodePorts: out.heldNodePorts, error: restored.errors.map((x) => x.message).join('; ') };
-  return { rules4: canonicalize(restored.value), heldNodePorts: out.heldNodePorts };
+  return { rules4: canonicalize(rules), heldNodePorts: out.heldNodePorts };
 }
 
-/** `iptables -I|-A CHAIN rule` unless an identical rule is already there (iptables -C). */
+/** `iptables -I|-A CHAIN rule` unless an identical rule is already there (what `iptables -C` checks first). */
 export function ensureRule(rs: Ruleset, table: TableName, ruleText: string, position: 'prepend' | 'append'): Ruleset {
   const chain = /^-A\s+(\S+)/.exec(ruleText)?.[1];
   if (chain === undefined) return rs;
-  const parsed = parseIptablesSave(`*${table}\n:${chain} ACCEPT [0:0]\n${ruleText}\nCOMMIT\n`);
-  if (!parsed.ok) return rs;
-  const rule: Rule | undefined = parsed.value.tables[0]?.chains.find((c) => c.name === chain)?.rules[0];
-  if (rule === undefined) return rs;
-  const t = findTable(rs, table);
-  const c = t?.chains.find((x) => x.name === chain);
-  if (c?.rules.some((x) => sameRule(x, rule))) return rs;
   const restore = `*${table}\n${position === 'prepend' ? ruleText.replace(/^-A\s+(\S+)/, '-I $1 1') : ruleText}\nCOMMIT\n`;
   const r = applyRestore(rs, restore, { noflush: true });
-  return r.ok ? r.value : rs;
+  if (!r.ok) return rs;
+  const rules = findTable(r.value, table)?.chains.find((c) => c.name === chain)?.rules ?? [];
+  const added = position === 'prepend' ? rules[0] : rules[rules.length - 1];
+  const others = position === 'prepend' ? rules.slice(1) : rules.slice(0, -1);
+  if (added === undefined || others.some((x) => sameRule(x, added))) return rs;
+  return r.value;
 }

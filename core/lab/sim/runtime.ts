@@ -22,6 +22,8 @@ import { addProcess, addSocket, allocPid, baseFiles, baseRules, bootNode, emptyR
 import { minSyncPeriodMs, portInUseLine, startupLog, syncLogLine, syncRules } from '../node/kube-proxy.js';
 import { saveRuleset } from '../../engine/iptables/index.js';
 import { ConntrackTable } from '../../engine/packet/index.js';
+import { createMemoryFs } from '../shell/fs-memory.js';
+import type { MemoryFs } from '../shell/fs-memory.js';
 import { formatIPv4, parseCidr } from '../../engine/net/ip.js';
 
 export type TimerKind = 'podStart' | 'podGone' | 'kpSync' | 'kpRestart';
@@ -390,7 +392,8 @@ export class SimRuntime implements ApiRuntime {
     addSocket(node, { proto: 'tcp', family: 4, localAddress: '127.0.0.1', localPort: 10249, state: 'LISTEN', pid: proc.pid });
     addSocket(node, { proto: 'tcp', family: 6, localAddress: '*', localPort: 10256, state: 'LISTEN', pid: proc.pid });
     const rtp = this.state.pods[key];
-    if (rtp) rtp.logs += startupLog(this.release, node, now);
+    // The startup lines are written in the ~300 ms before its first sync.
+    if (rtp) rtp.logs += startupLog(this.release, node, now - 300);
     node.kubeProxy = { ...node.kubeProxy, state: 'running', pid: proc.pid, pod: key, startedAt: now, lastSyncAt: null, syncedGen: -1 };
     this.emit({ type: 'kubeProxy', node: node.name, state: 'running' });
     this.syncKubeProxy(node);
@@ -583,6 +586,10 @@ export class SimRuntime implements ApiRuntime {
   }
 
   private flushConntrack(): void {
+    for (const [name, fs] of this.filesystems) {
+      const n = this.node(name);
+      if (n) n.files = fs.toJSON().entries;
+    }
     for (const [name, t] of this.conntrackTables) {
       const n = this.node(name);
       if (n) n.conntrack = t.list().map((e) => ({ ...e }));
@@ -596,6 +603,52 @@ export class SimRuntime implements ApiRuntime {
 
   listenerOutput(node: NodeState, pid: number, stderrText: string): void {
     this.listenerIO.get(`${node.name}/${pid}`)?.stderr(stderrText);
+  }
+
+  /** The last connection's traces per node (what `curl` went through), for the UI's packet path. */
+  readonly lastTraces = new Map<string, unknown>();
+  private filesystems = new Map<string, MemoryFs>();
+
+  /** The node's filesystem (live; the snapshot stores its entries). */
+  fsOf(node: NodeState): MemoryFs {
+    let fs = this.filesystems.get(node.name);
+    if (!fs) {
+      fs = createMemoryFs({ users: ['lab'], now: node.bootedAt, snapshot: { entries: node.files } });
+      this.filesystems.set(node.name, fs);
+    }
+    return fs;
+  }
+
+  /** A user's listener ends (killed): its socket closes, its job sees the signal. */
+  endListener(node: NodeState, pid: number, exit: { code: number } | { signal: string }): void {
+    node.processes = node.processes.filter((p) => p.pid !== pid);
+    node.sockets = node.sockets.filter((s) => s.pid !== pid);
+    const key = `${node.name}/${pid}`;
+    const io = this.listenerIO.get(key);
+    this.listenerIO.delete(key);
+    io?.exit(exit);
+  }
+
+  /** A container's main process was killed: kubelet restarts the container at once (RESTARTS + 1, previous log kept). */
+  containerDied(node: NodeState, pod: string, exitCode: number): void {
+    const p = this.findPod(pod);
+    const rtp = this.state.pods[pod];
+    const procs = node.processes.filter((x) => x.pod === pod && x.role === 'container' && x.comm !== 'pause');
+    const gone = new Set(procs.map((x) => x.pid));
+    node.processes = node.processes.filter((x) => !gone.has(x.pid));
+    node.sockets = node.sockets.filter((s) => !gone.has(s.pid));
+    if (!p || !rtp) return;
+    const now = this.now();
+    rtp.lastTerminated = { exitCode, reason: 'Error', startedAt: rtp.startedAt, finishedAt: now };
+    rtp.previous = rtp.logs;
+    rtp.restartCount++;
+    rtp.startedAt = now;
+    rtp.containerID = `containerd://${randHex(this.api.rng, 64)}`;
+    const shim = node.processes.find((x) => x.pod === pod && x.comm === 'containerd-shim');
+    this.containerProcesses(node, p, shim?.pid ?? 1, now);
+    rtp.logs = containerStartLog((p.spec as { containers: { image: string }[] }).containers[0]!.image, now);
+    this.setPodRunning(p, (p.status as { podIP?: string }).podIP ?? node.ip, node, now);
+    this.catchUp();
   }
 
   /** Appends to a pod's container log (nginx access lines). */
