@@ -100,7 +100,9 @@ export function createAndReport(ctx: Ctx, f: Flags, obj: KubeObject, verb: strin
     if (!r.ok) return failStatus(ctx, r.status);
     result = r.value;
   } else {
-    result = { ...obj, metadata: { ...obj.metadata, creationTimestamp: null as unknown as string } };
+    // what kubectl would send: no namespace unless one was asked for
+    const { namespace: _ns, ...meta } = obj.metadata;
+    result = { ...obj, metadata: { ...(f.has('namespace') ? obj.metadata : meta), creationTimestamp: null as unknown as string } };
   }
   if (fmt.format.kind === 'table') {
     const suffix = dry === 'client' ? ' (dry run)' : dry === 'server' ? ' (server dry run)' : '';

@@ -4,7 +4,7 @@
 
 import type { ClusterKind, KubeObject } from '../../cluster/api.js';
 import type { Flags, FlagSpec } from '../flags.js';
-import { fail, failStatus, statusLine, type Ctx } from '../io.js';
+import { EXIT_INTERRUPTED, fail, failStatus, statusLine, type Ctx } from '../io.js';
 import { rec } from '../obj.js';
 import { parseLabelSelector } from '../selector.js';
 import { qualifiedSingular, resolveResource, resourceForKind } from '../resources.js';
@@ -331,6 +331,31 @@ export async function del(ctx: Ctx, f: Flags): Promise<number> {
     }
     if (f.bool('force') && grace === 0) ctx.io.stderr('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
     ctx.io.stdout(deletedLine(w.kind, w.name, dry));
+    if (r.value.metadata.deletionTimestamp !== undefined && (!f.has('wait') || f.bool('wait'))) {
+      if (!(await waitUntilGone(ctx, w.kind, w.ns, w.name, r.value.metadata.uid))) return EXIT_INTERRUPTED;
+    }
   }
   return code;
+}
+
+/**
+ * kubectl delete waits (--wait=true) until a gracefully deleted object is
+ * really gone: a pod stays Terminating for its grace period. Bounded by the
+ * grace period plus a minute of simulated time; false when Ctrl-C ended it.
+ */
+async function waitUntilGone(ctx: Ctx, kind: ClusterKind, ns: string | null, name: string, uid: string | undefined): Promise<boolean> {
+  const cur = ctx.api.get(kind, ns, name);
+  const grace = cur.ok ? (cur.value.metadata.deletionGracePeriodSeconds ?? 30) : 0;
+  const deadline = ctx.api.now() + (grace + 60) * 1000;
+  for (let i = 0; i < 10_000 && ctx.api.now() < deadline; i++) {
+    const g = ctx.api.get(kind, ns, name);
+    if (!g.ok || (uid !== undefined && g.value.metadata.uid !== uid)) return true;
+    if (ctx.io.signal?.aborted === true) return false;
+    try {
+      await ctx.api.sleep(250, ctx.io.signal);
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }

@@ -98,7 +98,7 @@ describe('creating and changing objects', () => {
     const api = seed003();
     const r = await kubectl(api, 'create service nodeport nginx --tcp=80:8080 --node-port=30450 --dry-run=client -o yaml');
     expect(r.out).toBe(
-      'apiVersion: v1\nkind: Service\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: nginx\n  name: nginx\n  namespace: default\nspec:\n  ports:\n  - name: 80-8080\n    nodePort: 30450\n    port: 80\n    protocol: TCP\n    targetPort: 8080\n  selector:\n    app: nginx\n  type: NodePort\nstatus:\n  loadBalancer: {}\n',
+      'apiVersion: v1\nkind: Service\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: nginx\n  name: nginx\nspec:\n  ports:\n  - name: 80-8080\n    nodePort: 30450\n    port: 80\n    protocol: TCP\n    targetPort: 8080\n  selector:\n    app: nginx\n  type: NodePort\nstatus:\n  loadBalancer: {}\n',
     );
     expect(await kubectl(api, 'get svc nginx')).toEqual({ out: '', err: 'Error from server (NotFound): services "nginx" not found\n', code: 1 });
   });
@@ -165,7 +165,7 @@ describe('creating and changing objects', () => {
     const api = seed003();
     const r = await kubectl(api, 'run web --image=nginx --port=80 --dry-run=client -o yaml');
     expect(r.out).toBe(
-      'apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: null\n  labels:\n    run: web\n  name: web\n  namespace: default\nspec:\n  containers:\n  - image: nginx\n    name: web\n    ports:\n    - containerPort: 80\n    resources: {}\n  dnsPolicy: ClusterFirst\n  restartPolicy: Always\nstatus: {}\n',
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: null\n  labels:\n    run: web\n  name: web\nspec:\n  containers:\n  - image: nginx\n    name: web\n    ports:\n    - containerPort: 80\n    resources: {}\n  dnsPolicy: ClusterFirst\n  restartPolicy: Always\nstatus: {}\n',
     );
   });
 });

@@ -61,7 +61,7 @@ describe('kubectl on a sim lab', () => {
     expect(again).toEqual({ out: '', err: 'The Service "other" is invalid: spec.ports[0].nodePort: Invalid value: 30450: provided port is already allocated\n', code: 1 });
   });
 
-  it('kube-proxy logs, and a deleted pod shows Terminating', async () => {
+  it('kube-proxy logs; a deleted pod is Terminating until gone, and delete waits for that', async () => {
     const { clock, k } = lab();
     const kp = (await k(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-proxy', '-o', 'jsonpath={.items[0].metadata.name}'])).out;
     expect(kp).toMatch(/^kube-proxy-[a-z0-9]{5}$/);
@@ -70,8 +70,13 @@ describe('kubectl on a sim lab', () => {
     expect(logs).toContain('Using iptables Proxier.');
     await k('run web --image=nginx');
     clock.advance(5_000);
-    expect((await k('delete pod web')).out).toBe('pod "web" deleted\n');
+    expect((await k('delete pod web --wait=false')).out).toBe('pod "web" deleted\n');
     expect((await k('get pods')).out).toMatch(/^web +[01]\/1 +Terminating +0 +5s$/m);
+    await k('run other --image=nginx');
+    clock.advance(5_000);
+    // without --wait=false kubectl returns once the pod is really gone
+    expect((await k('delete pod other')).out).toBe('pod "other" deleted\n');
+    expect((await k('get pod other')).err).toBe('Error from server (NotFound): pods "other" not found\n');
   });
 
   it('get -w shows the new pod as the scheduler and kubelet move it on', async () => {
