@@ -6,6 +6,7 @@ export { createMemoryFs, fsMessage, type MemoryFs, type MemoryFsSnapshot } from 
 export { parseLine, type ParseResult } from './parse.js';
 export { PROGRAMS } from './commands/index.js';
 export { Abort } from './signal.js';
+export { createShellTerminal, type ShellTerminalOptions } from './terminal.js';
 
 import type { ShellHost, ShellLineIO, ShellSession } from './host.js';
 import { Shell, type ShellOptions } from './session.js';

@@ -556,7 +556,6 @@ export class Shell implements ShellSession {
           io.stderr(`bash: exit: ${args[0]}: numeric argument required\n`);
           throw new ExitRequest(2);
         }
-        if (io.tty) io.stdout(name === 'logout' ? 'logout\n' : 'exit\n');
         throw new ExitRequest(((code % 256) + 256) % 256);
       }
       case 'jobs':
