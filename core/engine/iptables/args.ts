@@ -277,9 +277,10 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
         inv = true;
         i++;
       }
+      // Like getopt, a required argument is the next word whatever it looks like (`--comment -A`).
       for (let k = 0; k < owner.arity; k++) {
         const next = tokens[i + 1];
-        if (next === undefined || isOptionWord(next) || isBang(next)) return missingArgument(i + 1, w);
+        if (next === undefined) return missingArgument(i + 1, w);
         args.push(next.text);
         quoted = quoted || next.quoted;
         i++;
