@@ -24,6 +24,10 @@ export interface DiffCase {
   probes: (ProbeSpec & { expect?: ProbeExpectation })[];
   /** Compare only these probes with the engine (default: all). */
   compare?: number[];
+  /** net.ipv4.conf.all.route_localnet for this case (kube-proxy sets it for localhost NodePorts); default 0. */
+  routeLocalnet?: boolean;
+  /** Extra checks on what the kernel did (a second connection lands where the first did). */
+  verify?: (kernel: KernelObservation[]) => void;
   /** A known, documented disagreement: the case is expected to fail (vitest `it.fails`). */
   knownDifference?: string;
 }
@@ -61,13 +65,15 @@ export interface DiffContext {
 export async function runCase(ctx: DiffContext, c: DiffCase): Promise<{ kernel: KernelObservation[]; pairs: { kernel: Comparable; engine: Comparable }[] }> {
   const text = c.ruleset();
   ctx.kernel.load(text);
+  ctx.kernel.setRouteLocalnet(c.routeLocalnet ?? false);
   const observed: KernelObservation[] = [];
   for (const p of c.probes) {
     const { expect: _e, ...spec } = p;
     observed.push(await ctx.kernel.probe(spec));
   }
   const rs = engineRuleset(text);
-  const { traces } = runEngine(rs, ctx.topo.nodeDescription(), ctx.topo, observed);
+  const node = { ...ctx.topo.nodeDescription(), routeLocalnet: c.routeLocalnet ?? false };
+  const { traces } = runEngine(rs, node, ctx.topo, observed);
   const pairs = (c.compare ?? observed.map((_, i) => i)).map((i) => {
     const k = observed[i];
     const t = traces[i];
@@ -109,6 +115,7 @@ export function describeDifferential(title: string, spec: TopologySpec, cases: D
           const k = kernel[i];
           if (k) check(k, p.expect);
         });
+        c.verify?.(kernel);
         for (const [i, pair] of pairs.entries()) {
           const k = kernel[c.compare?.[i] ?? i];
           expect(pair.engine, `engine vs kernel, probe ${i + 1} of "${c.name}"\nkernel trace:\n${k?.lines.join('\n') ?? ''}`).toEqual(pair.kernel);

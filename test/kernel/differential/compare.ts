@@ -24,7 +24,12 @@ const addressOf = (hostPort: string | null): string | null => (hostPort === null
 export function fromKernel(k: KernelObservation): Comparable {
   const last = k.steps[k.steps.length - 1];
   let delivery = k.delivery;
-  if (k.verdict !== 'ACCEPT') delivery = `${k.verdict === 'DROP' ? 'dropped' : 'rejected'} ${last?.chain ?? '?'} (${last?.hook ?? '?'})`;
+  if (k.verdict !== 'ACCEPT') {
+    // Dropped by routing (no DROP rule): the walk stopped in its last hook.
+    const routing = last?.verdict !== 'DROP';
+    const hook = k.hooks[k.hooks.length - 1] ?? '?';
+    delivery = routing ? `dropped ${hook} (${hook})` : `${k.verdict === 'DROP' ? 'dropped' : 'rejected'} ${last?.chain ?? '?'} (${last?.hook ?? '?'})`;
+  }
   return {
     hooks: k.hooks,
     steps: k.steps.map((s) => (s.ruleNumber === 0 ? `${s.hook} ${s.table}/${s.chain} policy ${s.verdict}` : `${s.hook} ${s.table}/${s.chain}#${s.ruleNumber}`)),
@@ -55,7 +60,8 @@ export function fromEngine(t: PacketTrace): Comparable {
       delivery = `forward ${d.to}${port(d.port)}`;
       break;
     case 'dropped':
-      delivery = `dropped ${d.chain} (${d.hook})${d.reason ? `: ${d.reason}` : ''}`;
+      // The reason (martian, re-route) is the engine's explanation; the kernel trace cannot show it.
+      delivery = `dropped ${d.chain} (${d.hook})`;
       break;
     case 'rejected':
       delivery = `rejected ${d.chain} (${d.hook})`;

@@ -179,6 +179,10 @@ export class KernelNode {
     nsRun(this.topo.node, ['sh', '-c', 'for f in /proc/net/xt_recent/*; do [ -e "$f" ] && echo / > "$f"; done; true'], { allowFail: true });
   }
 
+  setRouteLocalnet(on: boolean): void {
+    nsRun(this.topo.node, ['sysctl', '-qw', `net.ipv4.conf.all.route_localnet=${on ? 1 : 0}`]);
+  }
+
   get ruleset(): string {
     return this.loaded;
   }
@@ -223,7 +227,8 @@ export class KernelNode {
         10_000,
       );
       // A dropped packet is final at once: stop the sender before it could retransmit.
-      const dropSeen = this.trace.waitFor((l) => /^\s*TRACE: 2 \S+ \S+:rule:0x[0-9a-f]+:DROP/.test(l) || /^\s*TRACE: 2 \S+ \S+:policy:DROP/.test(l), b1, 1_000);
+      // (REJECT shows as DROP too, but answers the sender at once: let it.)
+      const dropSeen = this.trace.waitFor((l) => (/^\s*TRACE: 2 \S+ \S+:rule:0x[0-9a-f]+:DROP/.test(l) && !/ -j REJECT\b/.test(l)) || /^\s*TRACE: 2 \S+ \S+:policy:DROP/.test(l), b1, 1_000);
       const first = await Promise.race([req.reply.then(() => 'reply' as const), dropSeen.then((i) => (i >= 0 ? ('drop' as const) : ('none' as const)))]);
       if (first === 'drop') agent.request({ op: 'cancel', target: req.id });
       const reply = await req.reply;
@@ -237,7 +242,10 @@ export class KernelNode {
       const steps = visits.flatMap((v) => v.steps);
       const last = steps[steps.length - 1];
       const lastText = last?.ruleText ?? '';
-      const verdict: KernelObservation['verdict'] = last?.verdict === 'DROP' ? (/ -j REJECT\b/.test(lastText) ? 'REJECT' : 'DROP') : 'ACCEPT';
+      const lastVisit = visits[visits.length - 1];
+      // A walk that ends in a hook a packet cannot end in (PREROUTING, FORWARD, OUTPUT) without a DROP rule was dropped by routing.
+      const stopped = lastVisit !== undefined && !['INPUT', 'POSTROUTING'].includes(lastVisit.hook);
+      const verdict: KernelObservation['verdict'] = last?.verdict === 'DROP' ? (/ -j REJECT\b/.test(lastText) ? 'REJECT' : 'DROP') : stopped ? 'DROP' : 'ACCEPT';
       const ctEvent = verdict === 'ACCEPT' ? await this.conntrackFor(probe) : null;
       const after = parseCounters(nsRun(topo.node, ['sh', '-c', 'iptables-save -c; iptables -t raw -D PREROUTING 1; iptables -t raw -D OUTPUT 1']).stdout);
       removed = true;
@@ -250,7 +258,7 @@ export class KernelNode {
         hooks: collapse(visits.map((v) => v.hook)),
         steps,
         verdict,
-        dnatTo: ctEvent && (ctEvent.reply.src !== probe.dst || ctEvent.reply.sport !== probe.dport) ? `${ctEvent.reply.src}:${ctEvent.reply.sport}` : null,
+        dnatTo: ctEvent ? (ctEvent.reply.src !== probe.dst || ctEvent.reply.sport !== probe.dport ? `${ctEvent.reply.src}:${ctEvent.reply.sport}` : null) : dnatFromPackets(visits, probe),
         snatTo: ctEvent && (ctEvent.reply.dst !== probe.src || ctEvent.reply.dport !== probe.sport) ? `${ctEvent.reply.dst}:${ctEvent.reply.dport}` : null,
         delivery: deliveryOf(visits, verdict, last),
         receivedBy,
@@ -294,7 +302,22 @@ function collapse<T>(xs: T[]): T[] {
   return xs.filter((x, i) => i === 0 || xs[i - 1] !== x);
 }
 
+/** Without a conntrack entry (dropped, untracked): the destination the last hook saw, if rewritten. */
+function dnatFromPackets(visits: HookVisit[], p: Required<ProbeSpec>): string | null {
+  const lastVisit = visits[visits.length - 1];
+  // Dropped right after the nat table rewrote it (re-routing failed): the rewrite is in the DNAT rule itself.
+  const dnatRule = [...(lastVisit?.steps ?? [])].reverse().find((s) => s.verdict === 'ACCEPT' && / -j DNAT\b/.test(s.ruleText ?? ''));
+  const to = /--to-destination (\S+)/.exec(dnatRule?.ruleText ?? '')?.[1];
+  if (to) return to.includes(':') ? to : `${to}:${p.dport}`;
+  const f = lastVisit?.packet.fields;
+  if (!f?.DST) return null;
+  const port = Number(f.DPORT ?? p.dport);
+  return f.DST !== p.dst || port !== p.dport ? `${f.DST}:${port}` : null;
+}
+
 function deliveryOf(visits: HookVisit[], verdict: KernelObservation['verdict'], last: KernelStep | undefined): DeliveryKey {
+  const hook = visits[visits.length - 1]?.hook;
+  if (verdict === 'DROP' && last?.verdict !== 'DROP') return `dropped ${hook ?? '?'}/${hook ?? '?'} (routing)`;
   if (verdict !== 'ACCEPT') return `${verdict === 'DROP' ? 'dropped' : 'rejected'} ${last?.table ?? '?'}/${last?.chain ?? '?'}`;
   const v = visits[visits.length - 1];
   if (!v) return 'unknown';

@@ -368,7 +368,8 @@ export class Topology {
       'link add cni0 type bridge',
       `addr add ${gw}/${prefixOf(s.podCIDR)} dev cni0`,
       'link set cni0 up',
-      ...s.pods.flatMap((p) => [`link set ${this.podIface.get(p.name)} master cni0`, `link set ${this.podIface.get(p.name)} up`]),
+      // hairpin on, as the CNI bridge plugin sets it for Kubernetes: a pod reaching itself through its Service.
+      ...s.pods.flatMap((p) => [`link set ${this.podIface.get(p.name)} master cni0`, `link set ${this.podIface.get(p.name)} type bridge_slave hairpin on`, `link set ${this.podIface.get(p.name)} up`]),
       `route add default via ${routerIp}`,
       ...(s.peers ?? []).map((p) => `route add ${p.podCIDR} via ${p.ip}`),
     ]);
