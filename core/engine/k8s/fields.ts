@@ -34,7 +34,9 @@ export class FieldReader {
   error(path: readonly PathElem[], message: string): void {
     const e: UserError = { message };
     if (this.loc.file !== undefined) e.file = this.loc.file;
-    const where = this.loc.locate(path);
+    // A missing field has no position: point at the nearest enclosing value instead.
+    let where: { line: number; column: number } | undefined;
+    for (let n = path.length; n >= 0 && where === undefined; n--) where = this.loc.locate(path.slice(0, n));
     if (where !== undefined) {
       e.line = where.line;
       e.column = where.column;

@@ -117,10 +117,10 @@ function readService(m: Record<string, unknown>, r: FieldReader): ServiceObject 
       const sp: ServicePort = { port: 0 };
       const name = r.string(pm['name'], P('ports', i, 'name'));
       if (name !== undefined && name !== '') sp.name = name;
-      const proto = protocolAt(pm['protocol'], P('ports', i, 'protocol'), r);
-      if (proto !== undefined) sp.protocol = proto;
       if (pm['port'] === undefined || pm['port'] === null) r.required(P('ports', i, 'port'));
       else sp.port = r.intIn(pm['port'], P('ports', i, 'port'), 1, 65535) ?? 0;
+      const proto = protocolAt(pm['protocol'], P('ports', i, 'protocol'), r);
+      if (proto !== undefined) sp.protocol = proto;
       const tp = pm['targetPort'];
       if (typeof tp === 'string' && /^\d+$/.test(tp)) sp.targetPort = Number(tp);
       else if (typeof tp === 'string') sp.targetPort = tp;

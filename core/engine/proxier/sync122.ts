@@ -50,7 +50,8 @@ export function generate122(ctx: SyncContext, ports: readonly ServicePortInfo[],
   for (const svc of ports) {
     const proto = svc.protocol;
     const name = svc.nameString;
-    const all = endpointsMap.get(servicePortKey(svc.serviceName, svc.portName, svc.apiProtocol)) ?? [];
+    // 1.22's endpoint cache keeps ready endpoints only (terminating ones were behind an alpha gate, off).
+    const all = (endpointsMap.get(servicePortKey(svc.serviceName, svc.portName, svc.apiProtocol)) ?? []).filter((e) => e.ready);
     const hasEndpoints = all.length > 0;
     const svcChain = servicePortChainName('SVC', name, proto);
     const xlbChain = servicePortChainName('XLB', name, proto);
@@ -139,9 +140,8 @@ export function generate122(ctx: SyncContext, ports: readonly ServicePortInfo[],
     if (svc.clientIPAffinity) {
       for (const ep of all) R(svcChain, ...comment(name), '-m', 'recent', '--name', sepOf(ep), '--rcheck', '--seconds', String(svc.stickyMaxAgeSeconds), '--reap', '-j', sepOf(ep));
     }
-    const ready = all.filter((e) => e.ready);
-    ready.forEach((ep, i) => {
-      const stat = i < ready.length - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(ready.length - i)] : [];
+    all.forEach((ep, i) => {
+      const stat = i < all.length - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(all.length - i)] : [];
       R(svcChain, ...comment(name), ...stat, '-j', sepOf(ep));
     });
     for (const ep of all) {
@@ -156,7 +156,7 @@ export function generate122(ctx: SyncContext, ports: readonly ServicePortInfo[],
     }
     R(xlbChain, '-m', 'comment', '--comment', `masquerade LOCAL traffic for ${name} LB IP`, '-m', 'addrtype', '--src-type', 'LOCAL', '-j', 'KUBE-MARK-MASQ');
     R(xlbChain, '-m', 'comment', '--comment', `route LOCAL traffic for ${name} LB IP to service chain`, '-m', 'addrtype', '--src-type', 'LOCAL', '-j', svcChain);
-    const local = all.filter((e) => e.isLocal && e.ready);
+    const local = all.filter((e) => e.isLocal);
     if (local.length === 0) {
       R(xlbChain, '-m', 'comment', '--comment', `${name} has no local endpoints`, '-j', 'KUBE-MARK-DROP');
     } else {
