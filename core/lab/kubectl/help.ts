@@ -185,6 +185,18 @@ const HELP: Record<string, Help> = {
       ['-t, --tty=false', 'Stdin is a TTY.'],
     ],
   },
+  label: {
+    summary: 'Update the labels on a resource. A label ending in a dash (app-) is removed.',
+    usage: 'kubectl label [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [options]',
+    examples: [['Label a pod so a service selects it', 'kubectl label pod nginx app=nginx'], ['Remove the label app', 'kubectl label pod nginx app-']],
+    options: [['--overwrite=false', 'If true, allow labels to be overwritten.']],
+  },
+  annotate: {
+    summary: 'Update the annotations on a resource.',
+    usage: 'kubectl annotate [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [options]',
+    examples: [['Annotate a service', 'kubectl annotate svc nginx description="my frontend"']],
+    options: [['--overwrite=false', 'If true, allow annotations to be overwritten.']],
+  },
   version: {
     summary: 'Print the client and server version information for the current context.',
     usage: 'kubectl version [flags] [options]',
@@ -243,6 +255,9 @@ export function rootHelp(): string {
     '\nAdvanced Commands:\n' +
     line('apply', 'Apply a configuration to a resource by file name or stdin') +
     line('patch', 'Update fields of a resource') +
+    '\nSettings Commands:\n' +
+    line('label', 'Update the labels on a resource') +
+    line('annotate', 'Update the annotations on a resource') +
     '\nOther Commands:\n' +
     line('api-resources', 'Print the supported API resources on the server') +
     line('version', 'Print the client and server version information') +

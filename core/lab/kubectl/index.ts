@@ -14,6 +14,7 @@ import { EXPOSE_FLAGS, expose } from './commands/expose.js';
 import { PATCH_FLAGS, patch, SCALE_FLAGS, scale, EDIT_FLAGS, edit } from './commands/change.js';
 import { EXEC_FLAGS, exec, LOGS_FLAGS, logs } from './commands/pods.js';
 import { clusterInfo, CLUSTER_INFO_FLAGS, version, VERSION_FLAGS, apiResources, API_RESOURCES_FLAGS } from './commands/info.js';
+import { annotate, label, LABEL_FLAGS } from './commands/label.js';
 import { helpFor, rootHelp, SUBCOMMANDS } from './help.js';
 
 export type { KubectlIO } from './io.js';
@@ -39,6 +40,8 @@ const COMMANDS: Record<string, Sub> = {
   version: { flags: VERSION_FLAGS, run: version },
   'cluster-info': { flags: CLUSTER_INFO_FLAGS, run: clusterInfo },
   'api-resources': { flags: API_RESOURCES_FLAGS, run: apiResources },
+  label: { flags: LABEL_FLAGS, run: label },
+  annotate: { flags: LABEL_FLAGS, run: annotate },
 };
 
 /** Global flags that may come before the subcommand (`kubectl -n kube-system get pods`). */

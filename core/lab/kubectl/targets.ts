@@ -8,6 +8,8 @@ export interface Target {
   type: ResourceType;
   /** Empty: every object of the type. */
   names: string[];
+  /** The namespace named by a manifest (`-f`), over -n. */
+  namespace?: string;
 }
 
 export type TargetsResult =

@@ -7,6 +7,8 @@ import type { Ctx } from '../io.js';
 import type { Flags } from '../flags.js';
 import type { KubeObject } from '../../cluster/api.js';
 import { isObject } from '../obj.js';
+import { resolveResource } from '../resources.js';
+import type { Target, TargetsResult } from '../targets.js';
 
 export function namespaceFlag(_ctx: Ctx, f: Flags): string {
   return f.str('namespace') || 'default';
@@ -97,4 +99,26 @@ export function decodeManifest(m: Manifest): DecodeResult {
     objects.push(v as unknown as KubeObject);
   }
   return { ok: true, objects };
+}
+
+/** The objects named by `-f` manifests as get/describe targets (kind, namespace, name). */
+export async function targetsFromFiles(ctx: Ctx, f: Flags): Promise<TargetsResult> {
+  const read = await readManifests(ctx, f.list('filename'));
+  if (!read.ok) return { ok: false, message: read.message };
+  const targets: Target[] = [];
+  const ns = namespaceFlag(ctx, f);
+  for (const m of read.manifests) {
+    const d = decodeManifest(m);
+    if (!d.ok) return { ok: false, message: d.message };
+    for (const o of d.objects) {
+      const type = resolveResource(o.kind);
+      if (type === undefined) return { ok: false, message: `resource mapping not found for name: "${o.metadata?.name ?? ''}" namespace: "" from "${m.source}": no matches for kind "${o.kind}" in version "${o.apiVersion}"` };
+      const namespace = type.namespaced ? (o.metadata?.namespace ?? ns) : undefined;
+      const same = targets.find((t) => t.type === type && t.namespace === namespace);
+      if (same !== undefined) same.names.push(o.metadata.name);
+      else targets.push({ type, names: [o.metadata.name], ...(namespace !== undefined ? { namespace } : {}) });
+    }
+  }
+  if (targets.length === 0) return { ok: false, message: 'no objects passed to get' };
+  return { ok: true, targets, multipleTypes: new Set(targets.map((t) => t.type)).size > 1, named: true };
 }

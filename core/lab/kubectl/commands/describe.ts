@@ -9,7 +9,7 @@ import { parseLabelSelector } from '../selector.js';
 import { resolveTargets } from '../targets.js';
 import { describeDeployment, describeEndpoints, describeGeneric, describeNode, describePod, describeService } from '../print/describe.js';
 import { namespaceOf, nameOf, rec } from '../obj.js';
-import { namespaceFlag } from './common.js';
+import { namespaceFlag, targetsFromFiles } from './common.js';
 
 export const DESCRIBE_FLAGS: FlagSpec[] = [
   { name: 'all-namespaces', short: 'A', kind: 'bool' },
@@ -49,14 +49,14 @@ function describeOne(ctx: Ctx, o: KubeObject, showEvents: boolean): string {
 }
 
 export async function describe(ctx: Ctx, f: Flags): Promise<number> {
-  if (f.args.length === 0) {
+  if (f.args.length === 0 && f.list('filename').length === 0) {
     ctx.io.stderr(
       'You must specify the type of resource to describe. Use "kubectl api-resources" for a complete list of supported resources.\n\n' +
         'error: Required resource not specified.\nSee \'kubectl describe -h\' for help and examples\n',
     );
     return 1;
   }
-  const tr = resolveTargets(f.args);
+  const tr = f.list('filename').length > 0 ? await targetsFromFiles(ctx, f) : resolveTargets(f.args);
   if (!tr.ok) return fail(ctx, tr.message);
   const allNs = f.bool('all-namespaces');
   const ns = namespaceFlag(ctx, f);
@@ -74,7 +74,7 @@ export async function describe(ctx: Ctx, f: Flags): Promise<number> {
       continue;
     }
     for (const name of t.names) {
-      const r = ctx.api.get(t.type.kind, t.type.namespaced ? ns : null, name);
+      const r = ctx.api.get(t.type.kind, t.type.namespaced ? (t.namespace ?? ns) : null, name);
       if (r.ok) {
         found.push(r.value);
         continue;

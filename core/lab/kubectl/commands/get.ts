@@ -10,7 +10,7 @@ import { resolveTargets, type Target } from '../targets.js';
 import { parseOutput, renderObjects, renderTable, sortBy, tableRows, type TableOptions } from '../print/printer.js';
 import { tabify, TABLE_TABS } from '../print/tabwriter.js';
 import { rec } from '../obj.js';
-import { namespaceFlag } from './common.js';
+import { namespaceFlag, targetsFromFiles } from './common.js';
 
 export const GET_FLAGS: FlagSpec[] = [
   { name: 'all-namespaces', short: 'A', kind: 'bool' },
@@ -38,7 +38,7 @@ interface Fetched {
 }
 
 export async function get(ctx: Ctx, f: Flags): Promise<number> {
-  if (f.args.length === 0) {
+  if (f.args.length === 0 && f.list('filename').length === 0) {
     ctx.io.stderr(
       'You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\n' +
         'error: Required resource not specified.\n' +
@@ -49,7 +49,7 @@ export async function get(ctx: Ctx, f: Flags): Promise<number> {
   }
   const fmt = parseOutput(f.str('output'));
   if (!fmt.ok) return fail(ctx, fmt.message);
-  const tr = resolveTargets(f.args);
+  const tr = f.list('filename').length > 0 ? await targetsFromFiles(ctx, f) : resolveTargets(f.args);
   if (!tr.ok) return fail(ctx, tr.message);
   const allNs = f.bool('all-namespaces');
   const ns = namespaceFlag(ctx, f);
@@ -136,7 +136,7 @@ export function fetchTarget(ctx: Ctx, t: Target, ns: string | null, keep: (o: Ku
   const objs: KubeObject[] = [];
   const errors: string[] = [];
   for (const name of t.names) {
-    const r = ctx.api.get(kind, t.type.namespaced ? (ns ?? 'default') : null, name);
+    const r = ctx.api.get(kind, t.type.namespaced ? (t.namespace ?? ns ?? 'default') : null, name);
     if (r.ok) objs.push(r.value);
     else errors.push(statusLine(r.status));
   }

@@ -258,4 +258,37 @@ describe('reading the cluster', () => {
     expect(h.out).toContain('Usage:\n  kubectl expose (-f FILENAME | TYPE NAME)');
     expect((await kubectl(api, '--help')).out).toContain('kubectl controls the Kubernetes cluster manager.');
   });
+
+  it('get -f and describe -f look up the objects a manifest names', async () => {
+    const api = seed003();
+    const fs = memFs({ '/root/nginx.yaml': SEED000 });
+    await kubectl(api, 'apply -f nginx.yaml', { fs, cwd: '/root' });
+    expect((await kubectl(api, 'get -f nginx.yaml -o name', { fs, cwd: '/root' })).out).toBe('service/nginx\ndeployment.apps/nginx\n');
+    const d = await kubectl(api, 'describe -f nginx.yaml', { fs, cwd: '/root' });
+    expect(d.out).toMatch(/^Name:                     nginx\nNamespace:                default\n/);
+    expect(d.out).toContain('NodePort:                 http  30450/TCP\n');
+    expect(d.out).toContain('\n\n\nName:                   nginx\nNamespace:              default\nCreationTimestamp:');
+    expect(d.out).toContain('Replicas:               1 desired | 0 updated | 0 total | 0 available | 0 unavailable\n');
+  });
+
+  it('--sort-by and -L label columns', async () => {
+    const api = seed003();
+    const r = await kubectl(api, ['get', 'pods', '-n', 'kube-system', '--sort-by=.status.podIP', '-o', 'custom-columns=IP:.status.podIP', '--no-headers']);
+    expect(r.out.split('\n')[0]).toBe('10.210.40.172');
+    expect(r.out.split('\n').filter((l) => l !== '').at(-1)).toBe('10.244.2.21');
+    const l = await kubectl(api, 'get svc -n kube-system -L k8s-app');
+    expect(l.out.split('\n')[0]).toMatch(/AGE +K8S-APP$/);
+    expect(l.out.split('\n')[1]).toMatch(/6d15h +kube-dns$/);
+  });
+
+  it('label and annotate', async () => {
+    const api = seed003();
+    await kubectl(api, 'run nginx --image=nginx');
+    expect((await kubectl(api, 'label pod nginx app=web')).out).toBe('pod/nginx labeled\n');
+    expect((await kubectl(api, 'label pod nginx app=db')).err).toBe("error: 'app' already has a value (web), and --overwrite is false\n");
+    expect((await kubectl(api, 'label pod nginx app=db --overwrite')).out).toBe('pod/nginx labeled\n');
+    expect((await kubectl(api, 'get pod nginx --show-labels')).out).toMatch(/app=db,run=nginx\n$/);
+    expect((await kubectl(api, 'label pod nginx app-')).out).toBe('pod/nginx unlabeled\n');
+    expect((await kubectl(api, 'annotate svc kubernetes note=hi')).out).toBe('service/kubernetes annotated\n');
+  });
 });
