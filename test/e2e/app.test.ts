@@ -67,7 +67,8 @@ describe('Chainlab in web mode', () => {
     await expect.poll(() => terminalText(p, node), { timeout: 15_000 }).toMatch(/Chain KUBE-NODEPORTS \(1 references\)/);
     const text = await terminalText(p, node);
     expect(text).toMatch(/target\s+prot\s+opt\s+source\s+destination/);
-    expect(text).toMatch(/KUBE-EXT-\S+\s+tcp\s+--\s+0\.0\.0\.0\/0\s+0\.0\.0\.0\/0\s+\/\* default\/web(:\S*)? \*\/ tcp dpt:\d{5}/);
+    // iptables 1.8.9+ prints the protocol number with -n; xterm wraps long rows, so join them.
+    expect(text.replace(/\n/g, '')).toMatch(/KUBE-EXT-\S+\s+(tcp|6)\s+--\s+0\.0\.0\.0\/0\s+0\.0\.0\.0\/0\s+\/\* default\/web(:\S*)? \*\/ tcp dpt:\d{5}/);
     await e.shot('04-terminal');
   });
 
@@ -90,10 +91,15 @@ describe('Chainlab in web mode', () => {
   it('steps a packet from outside to the NodePort until it reaches a pod, forward and back', async () => {
     const p = e.page;
     await p.click('[data-pane=packet]');
-    await p.click('label:has-text("Outside")');
-    await p.click('label:has-text("NodePort")');
+    const pane = p.locator('[data-testid=packet-pane]');
+    await pane.locator('label:has-text("Outside")').click();
+    await pane.locator('label:has-text("NodePort")').click();
     await p.selectOption('select[aria-label="NodePort"]', { label: (await p.locator('select[aria-label="NodePort"] option:has-text("default/nginx")').first().innerText()).trim() });
-    await p.selectOption('select[aria-label="Node"]', { index: 0 });
+    // Enter the node that does not run the nginx pod, so the path crosses both nodes.
+    const snap = await e.app.lab.snapshot();
+    const podNode = snap.pods.find((x) => x.name.startsWith('nginx-'))?.node;
+    const entry = nodes.find((n) => n !== podNode) ?? '';
+    await p.selectOption('select[aria-label="Node"]', entry);
     await p.click('[data-action=trace]');
     await p.locator('[data-testid=step-position]').waitFor();
     await expect(p.locator('[data-testid=step-position]').innerText()).resolves.toMatch(/^Step 1 of \d+$/);
@@ -102,10 +108,16 @@ describe('Chainlab in web mode', () => {
     await p.click('[data-action=step-back]');
     await expect(p.locator('[data-testid=step-position]').innerText()).resolves.toMatch(/^Step 1 of/);
     await p.click('button[aria-label="Last step"]');
-    await expect(p.locator('[data-testid=outcome]').innerText()).resolves.toMatch(/ACCEPT: delivered to pod nginx-/);
+    // The nginx pod runs on the other node: the packet is DNATed and forwarded there; follow it.
+    await expect(p.locator('[data-testid=outcome]').innerText()).resolves.toMatch(/ACCEPT: forwarded via eth0 to 10\.244\.\d+\.\d+/);
+    await e.shot('06-packet-path-forwarded');
+    await p.click('[data-action=follow]');
+    await expect.poll(() => p.locator('[data-testid=step-position]').innerText()).toMatch(/^Step 1 of/);
+    await p.click('button[aria-label="Last step"]');
+    await expect(p.locator('[data-testid=outcome]').innerText()).resolves.toMatch(/ACCEPT: delivered to pod default\/nginx-/);
     await expect(p.locator('[data-testid=packet-dst]').innerText()).resolves.toMatch(/^10\.244\.\d+\.\d+:80$/);
     await expect(p.locator('[data-testid=outcome]').innerText()).resolves.toMatch(/100%/);
-    await e.shot('06-packet-path');
+    await e.shot('07-packet-path-delivered');
     const download = p.waitForEvent('download');
     await p.click('[data-action=export-svg]');
     expect((await download).suggestedFilename()).toBe('chainlab-packet-path.svg');
@@ -118,7 +130,7 @@ describe('Chainlab in web mode', () => {
     await err.waitFor({ timeout: 10_000 });
     await expect(err.innerText()).resolves.toMatch(/Invalid value: 40000: provided port is not in the valid range\. The range of valid ports is 30000-32767/);
     await expect(p.locator('[data-field="spec.ports[0].nodePort"]').getAttribute('aria-invalid')).resolves.toBe('true');
-    await e.shot('07-services-error');
+    await e.shot('08-services-error');
   });
 
   it('reads well in the light theme and at presentation zoom', async () => {
@@ -128,7 +140,7 @@ describe('Chainlab in web mode', () => {
     await p.click('button[aria-label="Zoom in"]');
     await p.click('button[aria-label="Zoom in"]');
     await expect(p.locator('html').getAttribute('data-theme')).resolves.toBe('light');
-    await e.shot('08-light-zoom');
+    await e.shot('09-light-zoom');
     expect(e.errors).toEqual([]);
   });
 });
