@@ -100,7 +100,7 @@ export interface SpawnRequest {
   tty: string;
   /** Working directory: http.server lists it. */
   cwd: string;
-  /** Where the program's own output goes (request log lines, nc's received bytes). */
+  /** Where the program's own output goes: its start line (`Serving HTTP on 0.0.0.0 port 30450 ...`, printed by the host, which knows the bound address), request log lines, nc's received bytes. */
   stdout(s: string): void;
   stderr(s: string): void;
 }

@@ -157,6 +157,8 @@ export const curl: ShellCommand = async (args, io, ctx) => {
     let url: Url = first;
     let reqMethod = method ?? (head ? 'HEAD' : data !== undefined ? 'POST' : 'GET');
     let out = '';
+    /** `-w` output goes to stdout even with `-o FILE`. */
+    let written = '';
     let redirects = 0;
     for (;;) {
       const hostHeader = url.port === (url.scheme === 'https' ? 443 : 80) ? url.host : `${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}`;
@@ -179,7 +181,6 @@ export const curl: ShellCommand = async (args, io, ctx) => {
         ...(timeouts.length ? { timeoutMs: Math.round(Math.min(...timeouts) * 1000) } : {}),
         user: ctx.user,
       };
-      if (verbose) io.stderr(`*   Trying ${url.host}:${url.port}...\n`);
       let res: ConnectResult;
       try {
         res = await ctx.host.connect(req, io.signal);
@@ -188,6 +189,10 @@ export const curl: ShellCommand = async (args, io, ctx) => {
         throw e;
       }
       if (io.signal.aborted) return 130;
+      if (verbose && 'remote' in res) {
+        const ip = res.remote.ip.includes(':') ? `[${res.remote.ip}]` : res.remote.ip;
+        io.stderr(`*   Trying ${ip}:${res.remote.port}...\n`);
+      }
       if (res.kind !== 'response') {
         const code = failure(res, url, req.timeoutMs !== undefined);
         if (errors) io.stderr(code.message + '\n');
@@ -243,13 +248,14 @@ export const curl: ShellCommand = async (args, io, ctx) => {
           .replace(/%\{time_total\}/g, '0.001234')
           .replace(/%\{url_effective\}/g, `${url.scheme}://${hostHeader}${url.path}`)
           .replace(/\\n/g, '\n');
-        out += w;
+        written += w;
       }
       break;
     }
     if (output !== undefined && output !== '-') {
       if (output !== '/dev/null') ctx.host.fs.writeFile(ctx.resolve(output), out, { now: ctx.host.now(), owner: ctx.user });
     } else io.stdout(out);
+    if (written) io.stdout(written);
   }
   return status;
 };

@@ -5,7 +5,7 @@ import type { ConntrackEntryView, ConntrackFilter, InterfaceInfo, RouteInfo } fr
 import type { ShellCommand } from '../context.js';
 
 function linkLine(i: InterfaceInfo, withMode: boolean): string {
-  const name = i.peer ? `${i.name}@${i.peer}` : i.name;
+  const name = i.peer ? `${i.name}@${i.peer.replace(/^@/, "")}` : i.name;
   const master = i.master ? ` master ${i.master}` : '';
   const qlen = i.linkType === 'loopback' || (i.qdisc !== undefined && i.qdisc !== 'noqueue') ? ' qlen 1000' : '';
   return `${i.index}: ${name}: <${i.flags.join(',')}> mtu ${i.mtu} qdisc ${i.qdisc ?? 'noqueue'}${master} state ${i.state}${withMode ? ' mode DEFAULT' : ''} group default${qlen}\n` +
@@ -98,7 +98,7 @@ export const ip: ShellCommand = async (args, io, ctx) => {
       for (const i of shown) {
         if (brief) {
           const addrs = i.addresses.filter((a) => family === null || a.family === family).map((a) => a.cidr);
-          io.stdout(`${(i.peer ? `${i.name}@${i.peer}` : i.name).padEnd(16)} ${i.state.padEnd(14)} ${addrs.join(' ')} \n`);
+          io.stdout(`${(i.peer ? `${i.name}@${i.peer.replace(/^@/, "")}` : i.name).padEnd(16)} ${i.state.padEnd(14)} ${addrs.join(' ')} \n`);
           continue;
         }
         if (family !== null && !i.addresses.some((a) => a.family === family)) continue;

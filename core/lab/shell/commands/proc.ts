@@ -377,7 +377,7 @@ async function runListener(program: ListenerProgram, argv: string[], io: Command
     io.stderr(r.error === 'address-in-use' ? errs.inUse : errs.denied);
     return 1;
   }
-  if (banner) io.stdout(banner);
+  void banner; // the host prints the start line (it knows the address it bound)
   let interrupted = false;
   const onAbort = (): void => {
     interrupted = true;

@@ -98,6 +98,7 @@ export class FakeHost implements ShellHost {
     this.procs.push({ pid, ppid: req.ppid, user: req.user, comm, tty: req.tty, startedAt: this.clock, cpuMs: 0, argv: req.argv, resolveExit });
     const v6 = false;
     this.socks.push({ proto: 'tcp', family: v6 ? 6 : 4, localAddress: v6 ? '::' : '0.0.0.0', localPort: port, state: 'LISTEN', pid, fd: 3, inode: 95854834 });
+    if (req.program.kind === 'python2-simplehttpserver') req.stdout(`Serving HTTP on 0.0.0.0 port ${port} ...\n`);
     return { ok: true, pid, exited };
   }
 

@@ -214,4 +214,11 @@ describe('curl', () => {
     expect(host.requests[host.requests.length - 1]!.timeoutMs).toBe(5000);
     expect((await sh('curl -s localhost:30451', host)).err).toBe('');
   });
+
+  it('-w goes to stdout even with -o /dev/null', async () => {
+    const host = new FakeHost();
+    host.answers.set('10.96.0.5:80', { kind: 'response', remote: { ip: '10.96.0.5', port: 80 }, httpVersion: '1.1', status: 404, reason: 'Not Found', headers: [], body: 'nope' });
+    const r = await sh('for i in 1 2; do curl -s -o /dev/null -w "%{http_code}\\n" 10.96.0.5; done', host);
+    expect(r.out).toBe('404\n404\n');
+  });
 });
