@@ -118,7 +118,7 @@ export class SimRuntime implements ApiRuntime {
     bootstrapCluster(rt.api, plans, r);
     rt.busy = false;
     // Everything kubeadm started is already up: run the start timers now.
-    rt.settle(0);
+    rt.settle();
     return rt;
   }
 
@@ -193,15 +193,14 @@ export class SimRuntime implements ApiRuntime {
     this.catchUp();
   }
 
-  /** Runs timers due within `ms` from now without moving the clock past them (bootstrap). */
-  private settle(ms: number): void {
-    const limit = this.clock.now() + ms;
+  /** Starts every pod that is waiting to start, now (bootstrap: the cluster has been up for a while). */
+  private settle(): void {
     this.busy = true;
     try {
       this.reconcileAll();
       for (let guard = 0; guard < 10_000; guard++) {
         this.state.timers.sort((a, b) => a.at - b.at);
-        const t = this.state.timers.find((x) => x.kind === 'podStart' && x.at <= limit + POD_START_MS);
+        const t = this.state.timers.find((x) => x.kind === 'podStart');
         if (t === undefined) break;
         this.state.timers.splice(this.state.timers.indexOf(t), 1);
         this.runTimer(t);
