@@ -63,17 +63,21 @@ export interface DiffContext {
 
 /** Runs one case on an existing topology: returns both sides' comparable forms for each compared probe. */
 export async function runCase(ctx: DiffContext, c: DiffCase): Promise<{ kernel: KernelObservation[]; pairs: { kernel: Comparable; engine: Comparable }[] }> {
+  const t0 = Date.now();
   const text = c.ruleset();
   ctx.kernel.load(text);
+  const t1 = Date.now();
   ctx.kernel.setRouteLocalnet(c.routeLocalnet ?? false);
   const observed: KernelObservation[] = [];
   for (const p of c.probes) {
     const { expect: _e, ...spec } = p;
     observed.push(await ctx.kernel.probe(spec));
   }
+  const t2 = Date.now();
   const rs = engineRuleset(text);
   const node = { ...ctx.topo.nodeDescription(), routeLocalnet: c.routeLocalnet ?? false };
   const { traces } = runEngine(rs, node, ctx.topo, observed);
+  if (process.env.CHAINLAB_KERNEL_TIMING) console.log(`case timing: load ${t1 - t0} ms, probes ${t2 - t1} ms, engine ${Date.now() - t2} ms`);
   const pairs = (c.compare ?? observed.map((_, i) => i)).map((i) => {
     const k = observed[i];
     const t = traces[i];

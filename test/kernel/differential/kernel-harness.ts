@@ -14,6 +14,7 @@ import {
   type HookVisit,
   type KernelHook,
   type KernelStep,
+  type HandleMap,
   type LineStream,
   type MonitorLine,
   type TraceRuleRef,
@@ -96,11 +97,33 @@ export interface KernelObservation {
   lines: string[];
 }
 
-let sportSeq = 20_000 + (process.pid % 400) * 20;
+/** Probes use source ports from this range, and only their first packets (TCP SYN, a UDP datagram) are traced. */
+export const PROBE_PORTS: readonly [number, number] = [20_000, 29_999];
+let sportSeq = PROBE_PORTS[0] + (process.pid % 400) * 20;
 function nextSport(): number {
   sportSeq += 1;
-  if (sportSeq > 29_999) sportSeq = 20_000;
+  if (sportSeq > PROBE_PORTS[1]) sportSeq = PROBE_PORTS[0];
   return sportSeq;
+}
+
+/**
+ * The TRACE rules, first in raw PREROUTING and OUTPUT. The conntrack match is
+ * always true there (before conntrack) and makes the namespace track
+ * connections as a node does (iptables-nft registers conntrack on demand).
+ */
+const CT_ANY = '-m conntrack --ctstate INVALID,NEW,RELATED,ESTABLISHED,UNTRACKED';
+const TRACE_RULES = [
+  `-p tcp -m tcp --sport ${PROBE_PORTS.join(':')} --tcp-flags FIN,SYN,RST,ACK SYN ${CT_ANY} -j TRACE`,
+  `-p udp -m udp --sport ${PROBE_PORTS.join(':')} ${CT_ANY} -j TRACE`,
+];
+
+/** The completed ruleset with the TRACE rules inserted first in raw PREROUTING and OUTPUT. */
+export function withTraceRules(completed: string): string {
+  const lines = completed.split('\n');
+  const raw = lines.findIndex((l) => l === '*raw');
+  const firstRule = lines.findIndex((l, i) => i > raw && (l.startsWith('-A') || l === 'COMMIT'));
+  lines.splice(firstRule, 0, ...['PREROUTING', 'OUTPUT'].flatMap((c) => TRACE_RULES.map((r) => `-A ${c} ${r}`)));
+  return lines.join('\n');
 }
 let markerSeq = 40_000 + (process.pid % 200) * 50;
 
@@ -134,6 +157,9 @@ export class KernelNode {
   private trace: LineStream;
   private ct: LineStream;
   private loaded = '';
+  private handles = new Map<string, HandleMap>();
+  private traceRules: TraceRuleRef[] = [];
+  private lastCounters = new Map<string, number>();
 
   private constructor(readonly topo: Topology) {
     this.trace = startTraceMonitor(topo.node);
@@ -165,30 +191,35 @@ export class KernelNode {
     return this.trace.waitFor((l) => l.startsWith('PACKET: 10 ') && l.includes(` SPORT=${sport} `), from, timeoutMs);
   }
 
-  /** iptables-restore of the completed ruleset into the node; clears conntrack and `recent` lists. */
+  /**
+   * iptables-restore of the completed ruleset into the node, with our TRACE rules first in raw
+   * PREROUTING and OUTPUT; clears conntrack and `recent` lists; reads rule handles and counters.
+   * One shell for all of it: every `ip netns exec` and every iptables-nft cache fetch costs.
+   */
   load(text: string): void {
     const full = completeRuleset(text);
-    nsRun(this.topo.node, ['iptables-restore'], { input: full });
     this.loaded = full;
-    this.resetState();
-  }
-
-  /** Forget connections and `-m recent` lists (between cases; not between the probes of one case). */
-  resetState(): void {
-    nsRun(this.topo.node, ['conntrack', '-F'], { allowFail: true });
-    nsRun(this.topo.node, ['sh', '-c', 'for f in /proc/net/xt_recent/*; do [ -e "$f" ] && echo / > "$f"; done; true'], { allowFail: true });
+    const kernelText = withTraceRules(full);
+    const SEP = '@@chainlab@@';
+    const out = nsRun(this.topo.node, ['sh', '-c', [
+      'iptables-restore || exit 1',
+      'conntrack -F >/dev/null 2>&1',
+      'for f in /proc/net/xt_recent/*; do [ -e "$f" ] && echo / > "$f"; done',
+      `echo ${SEP}`, 'nft -a list ruleset', `echo ${SEP}`, 'iptables-save -c',
+    ].join('\n')], { input: kernelText }).stdout.split(`${SEP}\n`);
+    const all = parseNftRuleset(out[1] ?? '');
+    this.handles = new Map(TABLES.map((t) => [t as string, all.get(t) ?? new Map<string, number[]>()]));
+    this.traceRules = ['PREROUTING', 'OUTPUT'].flatMap((chain) => (this.handles.get('raw')?.get(chain) ?? []).slice(0, TRACE_RULES.length).map((handle) => ({ table: 'raw', chain, handle })));
+    this.lastCounters = parseCounters(out[2] ?? '');
   }
 
   setRouteLocalnet(on: boolean): void {
     nsRun(this.topo.node, ['sysctl', '-qw', `net.ipv4.conf.all.route_localnet=${on ? 1 : 0}`]);
   }
 
+  /** The ruleset as loaded (completed; without the TRACE rules). */
   get ruleset(): string {
     return this.loaded;
-  }
-
-  counters(): Map<string, number> {
-    return parseCounters(nsRun(this.topo.node, ['iptables-save', '-c']).stdout);
   }
 
   async probe(spec: ProbeSpec): Promise<KernelObservation> {
@@ -196,80 +227,61 @@ export class KernelNode {
     const ns = topo.nsOf(spec.from);
     const defaultSrc = spec.from === 'ext' ? bareAddr(topo.spec.externalAddresses[1] ?? topo.spec.externalAddresses[0] ?? '') : routeSource(ns, spec.dst);
     const probe: Required<ProbeSpec> = { ...spec, src: spec.src ?? defaultSrc, sport: spec.sport ?? nextSport() };
-    // The TRACE rules: first in raw PREROUTING and OUTPUT, matching only this probe's first packet. The
-    // conntrack match (always true here, before conntrack) makes the namespace track connections as a node does.
-    const match = ['-p', probe.proto, '-s', probe.src, '-d', probe.dst, '--sport', String(probe.sport), '--dport', String(probe.dport)];
-    if (probe.proto === 'tcp') match.push('--tcp-flags', 'SYN,ACK,RST,FIN', 'SYN');
-    match.push('-m', 'conntrack', '--ctstate', 'INVALID,NEW,RELATED,ESTABLISHED,UNTRACKED', '-j', 'TRACE');
+    if (probe.sport < PROBE_PORTS[0] || probe.sport > PROBE_PORTS[1]) throw new Error(`probe source port ${probe.sport} is outside the traced range ${PROBE_PORTS.join(':')}`);
     const tm: number[] = [Date.now()];
-    let removed = false;
-    // One shell for insert + listing + counters: each `ip netns exec` costs a process chain.
-    const SEP = '@@chainlab@@';
-    const pre = nsRun(topo.node, ['sh', '-c', [
-      ...['PREROUTING', 'OUTPUT'].map((c) => `iptables -t raw -I ${c} 1 ${match.join(' ')}`),
-      `echo ${SEP}`, 'nft -a list ruleset', `echo ${SEP}`, 'iptables-save -c',
-    ].join(' && ')]).stdout.split(`${SEP}\n`);
-    const all = parseNftRuleset(pre[1] ?? '');
-    const handles = new Map(TABLES.map((t) => [t as string, all.get(t) ?? new Map<string, number[]>()]));
-    const traceRules: TraceRuleRef[] = ['PREROUTING', 'OUTPUT'].map((chain) => ({ table: 'raw', chain, handle: handles.get('raw')?.get(chain)?.[0] ?? -1 }));
-    try {
-      const before = parseCounters(pre[2] ?? '');
-      tm.push(Date.now());
-      const b1 = await this.barrier();
-      tm.push(Date.now());
-      if (b1 < 0) throw new Error(`trace monitor lost the first barrier: exited=${this.trace.exited} ${this.trace.stderr} last=${this.trace.lines.slice(-5).join('|')}`);
-      const eventsBefore = new Map([...topo.agents].map(([k, a]) => [k, a.events.length]));
-      const agent = topo.agent(spec.from);
-      const req = agent.request(
-        probe.proto === 'tcp'
-          ? { op: 'connect', dst: probe.dst, dport: probe.dport, src: probe.src, sport: probe.sport, timeoutMs: 900 }
-          : { op: 'udp', dst: probe.dst, dport: probe.dport, src: probe.src, sport: probe.sport, timeoutMs: 500 },
-        10_000,
-      );
-      // A dropped packet is final at once: stop the sender before it could retransmit.
-      // (REJECT shows as DROP too, but answers the sender at once: let it.)
-      const dropSeen = this.trace.waitFor((l) => (/^\s*TRACE: 2 \S+ \S+:rule:0x[0-9a-f]+:DROP/.test(l) && !/ -j REJECT\b/.test(l)) || /^\s*TRACE: 2 \S+ \S+:policy:DROP/.test(l), b1, 1_000);
-      const first = await Promise.race([req.reply.then(() => 'reply' as const), dropSeen.then((i) => (i >= 0 ? ('drop' as const) : ('none' as const)))]);
-      if (first === 'drop') agent.request({ op: 'cancel', target: req.id });
-      const reply = await req.reply;
-      tm.push(Date.now());
-      const b2 = await this.barrier();
-      tm.push(Date.now());
-      if (b2 < 0) throw new Error('trace monitor lost the closing barrier');
-      const raw = this.trace.lines.slice(b1, b2).filter((l) => /^(PACKET|\s*TRACE): 2 /.test(l));
-      const parsed = raw.map(parseMonitorLine).filter((l): l is MonitorLine => l !== null);
-      const visits = visitsFromLines(parsed, handles, traceRules);
-      const steps = visits.flatMap((v) => v.steps);
-      const last = steps[steps.length - 1];
-      const lastText = last?.ruleText ?? '';
-      const lastVisit = visits[visits.length - 1];
-      // A walk that ends in a hook a packet cannot end in (PREROUTING, FORWARD, OUTPUT) without a DROP rule was dropped by routing.
-      const stopped = lastVisit !== undefined && !['INPUT', 'POSTROUTING'].includes(lastVisit.hook);
-      const verdict: KernelObservation['verdict'] = last?.verdict === 'DROP' ? (/ -j REJECT\b/.test(lastText) ? 'REJECT' : 'DROP') : stopped ? 'DROP' : 'ACCEPT';
-      const ctEvent = verdict === 'ACCEPT' ? await this.conntrackFor(probe) : null;
-      const after = parseCounters(nsRun(topo.node, ['sh', '-c', 'iptables-save -c; iptables -t raw -D PREROUTING 1; iptables -t raw -D OUTPUT 1']).stdout);
-      removed = true;
-      const counted = [...after].filter(([k, n]) => n > (before.get(k) ?? 0)).map(([k]) => k).flatMap(unshiftTraceRule);
-      const receivedBy = this.receiver(eventsBefore, probe);
-      tm.push(Date.now());
-      if (process.env.CHAINLAB_KERNEL_TIMING) console.log('probe phases ms', tm.slice(1).map((t, i) => t - (tm[i] ?? t)).join(' '));
-      return {
-        probe,
-        hooks: collapse(visits.map((v) => v.hook)),
-        steps,
-        verdict,
-        dnatTo: ctEvent ? (ctEvent.reply.src !== probe.dst || ctEvent.reply.sport !== probe.dport ? `${ctEvent.reply.src}:${ctEvent.reply.sport}` : null) : dnatFromPackets(visits, probe),
-        snatTo: ctEvent && (ctEvent.reply.dst !== probe.src || ctEvent.reply.dport !== probe.sport) ? `${ctEvent.reply.dst}:${ctEvent.reply.dport}` : null,
-        delivery: deliveryOf(visits, verdict, last),
-        receivedBy,
-        sender: reply.result ?? (reply.ok ? 'ok' : `error ${reply.error ?? ''}`),
-        conntrack: ctEvent?.line ?? null,
-        counted,
-        lines: raw,
-      };
-    } finally {
-      if (!removed) for (const chain of ['PREROUTING', 'OUTPUT']) nsRun(topo.node, ['iptables', '-t', 'raw', '-D', chain, '1'], { allowFail: true });
-    }
+    const before = this.lastCounters;
+    const b1 = await this.barrier();
+    tm.push(Date.now());
+    if (b1 < 0) throw new Error(`trace monitor lost the first barrier: exited=${this.trace.exited} ${this.trace.stderr} last=${this.trace.lines.slice(-5).join('|')}`);
+    const eventsBefore = new Map([...topo.agents].map(([k, a]) => [k, a.events.length]));
+    const agent = topo.agent(spec.from);
+    const req = agent.request(
+      probe.proto === 'tcp'
+        ? { op: 'connect', dst: probe.dst, dport: probe.dport, src: probe.src, sport: probe.sport, timeoutMs: 900 }
+        : { op: 'udp', dst: probe.dst, dport: probe.dport, src: probe.src, sport: probe.sport, timeoutMs: 500 },
+      10_000,
+    );
+    // A dropped packet is final at once: stop the sender before it could retransmit.
+    // (REJECT shows as DROP too, but answers the sender at once: let it.)
+    const dropSeen = this.trace.waitFor((l) => (/^\s*TRACE: 2 \S+ \S+:rule:0x[0-9a-f]+:DROP/.test(l) && !/ -j REJECT\b/.test(l)) || /^\s*TRACE: 2 \S+ \S+:policy:DROP/.test(l), b1, 1_000);
+    const first = await Promise.race([req.reply.then(() => 'reply' as const), dropSeen.then((i) => (i >= 0 ? ('drop' as const) : ('none' as const)))]);
+    if (first === 'drop') agent.request({ op: 'cancel', target: req.id });
+    const reply = await req.reply;
+    tm.push(Date.now());
+    const b2 = await this.barrier();
+    tm.push(Date.now());
+    if (b2 < 0) throw new Error('trace monitor lost the closing barrier');
+    const raw = this.trace.lines.slice(b1, b2).filter((l) => /^(PACKET|\s*TRACE): 2 /.test(l));
+    const parsed = raw.map(parseMonitorLine).filter((l): l is MonitorLine => l !== null);
+    const visits = visitsFromLines(parsed, this.handles, this.traceRules);
+    const steps = visits.flatMap((v) => v.steps);
+    const last = steps[steps.length - 1];
+    const lastText = last?.ruleText ?? '';
+    const lastVisit = visits[visits.length - 1];
+    // A walk that ends in a hook a packet cannot end in (PREROUTING, FORWARD, OUTPUT) without a DROP rule was dropped by routing.
+    const stopped = lastVisit !== undefined && !['INPUT', 'POSTROUTING'].includes(lastVisit.hook);
+    const verdict: KernelObservation['verdict'] = last?.verdict === 'DROP' ? (/ -j REJECT\b/.test(lastText) ? 'REJECT' : 'DROP') : stopped ? 'DROP' : 'ACCEPT';
+    const ctEvent = verdict === 'ACCEPT' ? await this.conntrackFor(probe) : null;
+    const after = parseCounters(nsRun(topo.node, ['iptables-save', '-c']).stdout);
+    this.lastCounters = after;
+    const counted = [...after].filter(([k, n]) => n > (before.get(k) ?? 0)).map(([k]) => k).flatMap(unshiftTraceRules);
+    const receivedBy = this.receiver(eventsBefore, probe);
+    tm.push(Date.now());
+    if (process.env.CHAINLAB_KERNEL_TIMING) console.log('probe phases ms', tm.slice(1).map((t, i) => t - (tm[i] ?? t)).join(' '));
+    return {
+      probe,
+      hooks: collapse(visits.map((v) => v.hook)),
+      steps,
+      verdict,
+      dnatTo: ctEvent ? (ctEvent.reply.src !== probe.dst || ctEvent.reply.sport !== probe.dport ? `${ctEvent.reply.src}:${ctEvent.reply.sport}` : null) : dnatFromPackets(visits, probe),
+      snatTo: ctEvent && (ctEvent.reply.dst !== probe.src || ctEvent.reply.dport !== probe.sport) ? `${ctEvent.reply.dst}:${ctEvent.reply.dport}` : null,
+      delivery: deliveryOf(visits, verdict, last),
+      receivedBy,
+      sender: reply.result ?? (reply.ok ? 'ok' : `error ${reply.error ?? ''}`),
+      conntrack: ctEvent?.line ?? null,
+      counted,
+      lines: raw,
+    };
   }
 
   private async conntrackFor(p: Required<ProbeSpec>): Promise<CtEventSeen | null> {
@@ -290,12 +302,12 @@ export class KernelNode {
 
 const bareAddr = (cidr: string): string => cidr.split('/')[0] ?? cidr;
 
-/** Counter keys were read with our TRACE rule first in raw PREROUTING/OUTPUT: drop it, renumber the rest. */
-function unshiftTraceRule(key: string): string[] {
+/** Counter keys were read with our TRACE rules first in raw PREROUTING/OUTPUT: drop them, renumber the rest. */
+function unshiftTraceRules(key: string): string[] {
   const m = /^raw\/(PREROUTING|OUTPUT)#(\d+)$/.exec(key);
   if (!m) return [key];
-  const n = Number(m[2]);
-  return n === 1 ? [] : [`raw/${m[1]}#${n - 1}`];
+  const n = Number(m[2]) - TRACE_RULES.length;
+  return n <= 0 ? [] : [`raw/${m[1]}#${n}`];
 }
 
 function collapse<T>(xs: T[]): T[] {
