@@ -22,7 +22,7 @@ export type { ServiceChainKind } from './names.js';
 export { syncContext, masqueradeMarkFor } from './context.js';
 export { canonicalLine, restoreLine, savedProbability } from './rules.js';
 export type { QuoteStyle, RuleLine } from './rules.js';
-export { nodeIptablesSave, defaultSaveQuoting } from './nodeview.js';
+export { nodeIptablesSave, nodeBaselineRestore, canonicalRestore, defaultSaveQuoting } from './nodeview.js';
 export type { NodeSaveOptions } from './nodeview.js';
 export { checkJumps } from './jumps.js';
 export type { JumpProblem } from './jumps.js';

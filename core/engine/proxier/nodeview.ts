@@ -69,6 +69,15 @@ function baseText(b: Base): string {
   return parts.join('');
 }
 
+/**
+ * The node before kube-proxy's first sync, as an iptables-restore text: the
+ * built-in chains, kubelet's chains and rules, and both canaries.
+ */
+export function nodeBaselineRestore(input: ProxierInput, quote?: QuoteStyle): string {
+  const ctx = syncContext(input);
+  return baseText(baseTables(input.version, ctx, quote ?? defaultSaveQuoting(input.version)));
+}
+
 /** Each `-A` line of a restore text in canonical form; other lines unchanged. */
 export function canonicalRestore(text: string, family: 4 | 6, q: QuoteStyle): string {
   return text
