@@ -5,7 +5,7 @@
 
 import type { Chain, Rule, Ruleset, TableName } from '../iptables/model.js';
 import { formatRule } from '../iptables/index.js';
-import { cidrContains, formatIP, parseCidr, type IP } from '../net/ip.js';
+import { cidrContains, formatIP, parseCidr, type Cidr, type IP } from '../net/ip.js';
 import type { UserError } from '../errors.js';
 import { compileMatch, MatchError, protoNumber, type Test } from './matches.js';
 import { compileTarget, type CompiledTarget } from './targets.js';
@@ -22,6 +22,8 @@ export interface CompiledRule {
   error: UserError | null;
   /** `-d X/32` (not inverted): key for the destination index. */
   dstKey: number | string | null;
+  /** The rule in iptables-save form, formatted on first use. */
+  text: string | null;
   /** The part of the rule that is not supported (`-m physdev`, `-j TPROXY`), to point at it. */
   errorToken: string | null;
 }
@@ -59,16 +61,23 @@ export class UnsupportedRuleError extends Error {
   }
 }
 
-const ruleTexts = new WeakMap<Rule, string>();
-
 /** The rule in iptables-save form, formatted once. */
 export function ruleText(r: CompiledRule): string {
-  let t = ruleTexts.get(r.rule);
-  if (t === undefined) {
-    t = formatRule(r.chain, r.rule);
-    ruleTexts.set(r.rule, t);
+  if (r.text === null) r.text = formatRule(r.chain, r.rule);
+  return r.text;
+}
+
+const cidrCache = new Map<string, Cidr | null>();
+
+/** kube-proxy repeats the same few CIDRs thousands of times: parse each once. */
+function cidrOf(text: string): Cidr | null {
+  let c = cidrCache.get(text);
+  if (c === undefined) {
+    c = parseCidr(text);
+    if (cidrCache.size > 100_000) cidrCache.clear();
+    cidrCache.set(text, c);
   }
-  return t;
+  return c;
 }
 
 const INDEX_MIN_RULES = 32;
@@ -85,13 +94,13 @@ function coreTests(rule: Rule): { tests: Test[]; dstKey: number | string | null 
   const tests: Test[] = [];
   let dstKey: number | string | null = null;
   if (rule.source !== undefined) {
-    const c = parseCidr(rule.source.value);
+    const c = cidrOf(rule.source.value);
     if (c === null) throw new MatchError(`-s '${rule.source.value}' is not an address`);
     const inv = rule.source.invert;
     tests.push((s) => cidrContains(c, s.src) !== inv);
   }
   if (rule.destination !== undefined) {
-    const c = parseCidr(rule.destination.value);
+    const c = cidrOf(rule.destination.value);
     if (c === null) throw new MatchError(`-d '${rule.destination.value}' is not an address`);
     const inv = rule.destination.invert;
     if (!inv && ((c.family === 4 && c.prefix === 32) || (c.family === 6 && c.prefix === 128))) {
@@ -154,14 +163,15 @@ function buildIndex(rules: CompiledRule[]): CompiledChain['index'] {
 }
 
 function compileRule(table: TableName, chain: Chain, rule: Rule, number: number, chainExists: (n: string) => boolean): CompiledRule {
-  const out: CompiledRule = { rule, chain: chain.name, table, number, tests: [], target: { kind: 'none' }, error: null, dstKey: null, errorToken: null };
+  const out: CompiledRule = { rule, chain: chain.name, table, number, tests: [], target: { kind: 'none' }, error: null, dstKey: null, text: null, errorToken: null };
   try {
     const core = coreTests(rule);
     out.dstKey = core.dstKey;
     out.tests = core.tests;
     for (const m of rule.matches) {
       out.errorToken = `-m ${m.name}`;
-      out.tests.push(compileMatch(m, out));
+      const test = compileMatch(m, out);
+      if (test !== null) out.tests.push(test);
     }
     out.errorToken = rule.target !== undefined ? `${rule.target.kind === 'goto' ? '-g' : '-j'} ${rule.target.name}` : null;
     out.target = compileTarget(rule.target, chainExists);

@@ -57,7 +57,12 @@ export class ConntrackTable {
     this.expire();
   }
 
+  get size(): number {
+    return this.entries.size;
+  }
+
   lookup(t: CtTuple): CtLookup | undefined {
+    if (this.entries.size === 0) return undefined;
     this.expire();
     return this.byTuple.get(tupleKey(t));
   }

@@ -68,6 +68,13 @@ function flagMask(text: string): number {
   return m;
 }
 
+/** `-m tcp` without options: shared, so 100k such rules share one predicate. */
+const PROTO_ONLY: Record<string, Test> = {
+  tcp: (s) => s.proto === 'tcp',
+  udp: (s) => s.proto === 'udp',
+  sctp: (s) => s.proto === 'sctp',
+};
+
 function protoModule(m: MatchModule): Test {
   const tests: Test[] = [];
   for (const o of m.options) {
@@ -96,6 +103,7 @@ function protoModule(m: MatchModule): Test {
     }
   }
   const proto = m.name;
+  if (tests.length === 0) return PROTO_ONLY[proto] ?? ((s) => s.proto === proto);
   return all([(s) => s.proto === proto, ...tests]);
 }
 
@@ -391,8 +399,8 @@ export function protoNumber(p: string): number {
   return p === 'tcp' ? 6 : p === 'udp' ? 17 : p === 'sctp' ? 132 : p === 'icmp' ? 1 : -1;
 }
 
-/** Compiles one `-m NAME …`; throws MatchError with a message a person can act on. */
-export function compileMatch(m: MatchModule, key: object): Test {
+/** Compiles one `-m NAME …` (null: it never changes the result); throws MatchError with a message a person can act on. */
+export function compileMatch(m: MatchModule, key: object): Test | null {
   switch (m.name) {
     case 'tcp':
     case 'udp':
@@ -407,10 +415,10 @@ export function compileMatch(m: MatchModule, key: object): Test {
     case 'connmark':
       return markModule(m, 'ctmark');
     case 'comment':
-      return () => true;
+      return null;
     case 'nfacct':
       // Counts into an accounting object; never changes whether the rule matches.
-      return () => true;
+      return null;
     case 'conntrack':
     case 'state':
       return conntrack(m);

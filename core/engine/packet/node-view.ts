@@ -76,12 +76,15 @@ export function nodeView(desc: NodeDescription): NodeView {
   const peers = (desc.peers ?? []).map((p) => ({
     name: p.name,
     ip: p.ip,
+    addr: parseIP(p.ip),
     cidr: p.podCIDR !== undefined ? parseCidr(p.podCIDR) : null,
   }));
-  const pods = new Map<string, PodOnNode>();
+  // Keyed like the destination index: a number for IPv4, text for IPv6.
+  const podKey = (ip: IP): number | string => (ip.family === 4 ? ip.n : formatIP(ip));
+  const pods = new Map<number | string, PodOnNode>();
   for (const p of desc.pods ?? []) {
     const ip = parseIP(p.ip);
-    if (ip !== null) pods.set(formatIP(ip), p);
+    if (ip !== null) pods.set(podKey(ip), p);
   }
 
   const view: NodeView = {
@@ -107,9 +110,9 @@ export function nodeView(desc: NodeDescription): NodeView {
     route(dst) {
       if (isLoopback(dst)) return { kind: 'local', iface: lo };
       for (const l of local) if (sameIP(l.ip, dst)) return { kind: 'local', iface: lo };
-      if (podCidr !== null && cidrContains(podCidr, dst)) return { kind: 'pod', iface: bridge, pod: pods.get(formatIP(dst)) };
+      if (podCidr !== null && cidrContains(podCidr, dst)) return { kind: 'pod', iface: bridge, pod: pods.get(podKey(dst)) };
       for (const p of peers) {
-        if (p.ip === formatIP(dst)) return { kind: 'peer', iface: ext, via: p.ip, node: p.name };
+        if (p.addr !== null && sameIP(p.addr, dst)) return { kind: 'peer', iface: ext, via: p.ip, node: p.name };
         if (p.cidr !== null && cidrContains(p.cidr, dst)) return { kind: 'peer', iface: ext, via: p.ip, node: p.name };
       }
       return { kind: 'default', iface: ext };
@@ -119,7 +122,7 @@ export function nodeView(desc: NodeDescription): NodeView {
       return l === undefined ? null : l.ip;
     },
     podByIp(ip) {
-      return pods.get(formatIP(ip));
+      return pods.get(podKey(ip));
     },
   };
   cache.set(desc, view);

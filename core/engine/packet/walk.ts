@@ -244,7 +244,7 @@ class Walk {
       this.note('NOTRACK in raw: the packet is UNTRACKED, so the nat table is never consulted for it.');
       return;
     }
-    const found = this.opts.table.lookup({ proto: s.proto, src: formatIP(s.src), dst: formatIP(s.dst), sport: s.sport, dport: s.dport });
+    const found = this.opts.table.size === 0 ? undefined : this.opts.table.lookup({ proto: s.proto, src: formatIP(s.src), dst: formatIP(s.dst), sport: s.sport, dport: s.dport });
     if (found === undefined) {
       s.ct = {
         state: 'NEW',
@@ -408,9 +408,20 @@ function pickAddress(range: NatRange, keep: IP): IP {
 }
 
 /** Builds the packet state; throws an Error naming the field when an address does not parse. */
+const parsedAddresses = new WeakMap<Packet, { srcText: string; dstText: string; src: IP | null; dst: IP | null }>();
+
+/** A packet's addresses, parsed once per packet object (sampling walks the same packet many times). */
+function addressesOf(packet: Packet): { src: IP | null; dst: IP | null } {
+  let a = parsedAddresses.get(packet);
+  if (a === undefined || a.srcText !== packet.src || a.dstText !== packet.dst) {
+    a = { srcText: packet.src, dstText: packet.dst, src: parseIP(packet.src), dst: parseIP(packet.dst) };
+    parsedAddresses.set(packet, a);
+  }
+  return a;
+}
+
 export function initialState(node: NodeView, packet: Packet, decider: Decider, table: ConntrackTable, commit: boolean): PacketState {
-  const src = parseIP(packet.src);
-  const dst = parseIP(packet.dst);
+  const { src, dst } = addressesOf(packet);
   if (src === null) throw new Error(`packet src '${packet.src}' is not an IP address`);
   if (dst === null) throw new Error(`packet dst '${packet.dst}' is not an IP address`);
   if (src.family !== dst.family) throw new Error(`packet src ${packet.src} and dst ${packet.dst} are not of the same IP family`);
