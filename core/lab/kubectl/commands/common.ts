@@ -5,7 +5,7 @@
 import YAML from 'yaml';
 import type { Ctx } from '../io.js';
 import type { Flags } from '../flags.js';
-import type { KubeObject } from '../../cluster/api.js';
+import type { ClusterKind, KubeObject } from '../../cluster/api.js';
 import { isObject } from '../obj.js';
 import { resolveResource } from '../resources.js';
 import type { Target, TargetsResult } from '../targets.js';
@@ -121,4 +121,26 @@ export async function targetsFromFiles(ctx: Ctx, f: Flags): Promise<TargetsResul
   }
   if (targets.length === 0) return { ok: false, message: 'no objects passed to get' };
   return { ok: true, targets, multipleTypes: new Set(targets.map((t) => t.type)).size > 1, named: true };
+}
+
+/**
+ * kubectl delete waits (--wait=true) until a gracefully deleted object is
+ * really gone: a pod stays Terminating for its grace period. Bounded by the
+ * grace period plus a minute of simulated time; false when Ctrl-C ended it.
+ */
+export async function waitUntilGone(ctx: Ctx, kind: ClusterKind, ns: string | null, name: string, uid: string | undefined): Promise<boolean> {
+  const cur = ctx.api.get(kind, ns, name);
+  const grace = cur.ok ? (cur.value.metadata.deletionGracePeriodSeconds ?? 30) : 0;
+  const deadline = ctx.api.now() + (grace + 60) * 1000;
+  for (let i = 0; i < 10_000 && ctx.api.now() < deadline; i++) {
+    const g = ctx.api.get(kind, ns, name);
+    if (!g.ok || (uid !== undefined && g.value.metadata.uid !== uid)) return true;
+    if (ctx.io.signal?.aborted === true) return false;
+    try {
+      await ctx.api.sleep(250, ctx.io.signal);
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }

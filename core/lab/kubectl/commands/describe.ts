@@ -50,10 +50,7 @@ function describeOne(ctx: Ctx, o: KubeObject, showEvents: boolean): string {
 
 export async function describe(ctx: Ctx, f: Flags): Promise<number> {
   if (f.args.length === 0 && f.list('filename').length === 0) {
-    ctx.io.stderr(
-      'You must specify the type of resource to describe. Use "kubectl api-resources" for a complete list of supported resources.\n\n' +
-        'error: Required resource not specified.\nSee \'kubectl describe -h\' for help and examples\n',
-    );
+    ctx.io.stderr('Error: You must specify the type of resource to describe. Use "kubectl api-resources" for a complete list of supported resources.\n');
     return 1;
   }
   const tr = f.list('filename').length > 0 ? await targetsFromFiles(ctx, f) : resolveTargets(f.args);

@@ -31,13 +31,13 @@ function metaCommand(field: 'labels' | 'annotations', verb: string) {
       if (a.includes('=') || a.endsWith('-')) changes.push(a);
       else if (changes.length === 0) names.push(a);
     }
+    if (changes.length === 0 && !f.bool('list')) return fail(ctx, `at least one ${field === 'labels' ? 'label' : 'annotation'} update is required`);
     if (typed === undefined || names.length === 0) {
       ctx.io.stderr("error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n");
       return 1;
     }
     const r = resolveResource(typed);
     if (r === undefined) return fail(ctx, `the server doesn't have a resource type "${typed}"`);
-    if (changes.length === 0 && !f.bool('list')) return fail(ctx, `at least one ${field === 'labels' ? 'label' : 'annotation'} update is required`);
     const set: Record<string, string | null> = {};
     for (const c of changes) {
       if (c.endsWith('-') && !c.includes('=')) set[c.slice(0, -1)] = null;

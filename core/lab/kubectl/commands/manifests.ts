@@ -11,7 +11,7 @@ import { qualifiedSingular, resolveResource, resourceForKind } from '../resource
 import { resolveTargets } from '../targets.js';
 import { objectName, sortKeys } from '../print/output.js';
 import { parseOutput, renderObjects } from '../print/printer.js';
-import { decodeManifest, namespaceFlag, readManifests } from './common.js';
+import { decodeManifest, namespaceFlag, readManifests, waitUntilGone } from './common.js';
 import { createAndReport, deploymentObject, dryRunOf, namespaceObject, requiredFlag, withoutStatus } from './generate.js';
 
 const FILE_FLAGS: FlagSpec[] = [
@@ -94,7 +94,7 @@ async function load(ctx: Ctx, f: Flags, verb: string): Promise<Loaded> {
 }
 
 function needFilename(ctx: Ctx, verb: string): number {
-  ctx.io.stderr(`error: must specify one of -f and -k\n\n`);
+  ctx.io.stderr('error: must specify one of -f and -k\n');
   void verb;
   return 1;
 }
@@ -188,8 +188,19 @@ function parseTcp(ctx: Ctx, specs: string[]): Record<string, unknown>[] | number
 async function createService(ctx: Ctx, f: Flags, sub: string | undefined, name: string | undefined): Promise<number> {
   const types: Record<string, string> = { clusterip: 'ClusterIP', nodeport: 'NodePort', loadbalancer: 'LoadBalancer', externalname: 'ExternalName' };
   const type = sub === undefined ? undefined : types[sub];
+  if (sub === undefined) {
+    ctx.io.stderr(
+      'Create a service using a specified subcommand.\n\nAliases:\nservice, svc\n\nAvailable Commands:\n' +
+        '  clusterip      Create a ClusterIP service\n  externalname   Create an ExternalName service\n' +
+        '  loadbalancer   Create a LoadBalancer service\n  nodeport       Create a NodePort service\n\n' +
+        'Usage:\n  kubectl create service [flags] [options]\n\n' +
+        'Use "kubectl create service <command> --help" for more information about a given command.\n' +
+        'Use "kubectl options" for a list of global command-line options (applies to all commands).\n',
+    );
+    return 1;
+  }
   if (type === undefined) {
-    ctx.io.stderr(`error: ${sub === undefined ? 'must specify a type of service: clusterip, externalname, loadbalancer, or nodeport' : `unknown service type "${sub}"; use one of clusterip, externalname, loadbalancer, nodeport`}\nSee 'kubectl create service -h' for help and examples\n`);
+    ctx.io.stderr(`error: unknown command "${[sub, ...(name !== undefined ? [name] : [])].join(' ')}"\nSee 'kubectl create service -h' for help and examples\n`);
     return 1;
   }
   if (name === undefined) {
@@ -338,24 +349,3 @@ export async function del(ctx: Ctx, f: Flags): Promise<number> {
   return code;
 }
 
-/**
- * kubectl delete waits (--wait=true) until a gracefully deleted object is
- * really gone: a pod stays Terminating for its grace period. Bounded by the
- * grace period plus a minute of simulated time; false when Ctrl-C ended it.
- */
-async function waitUntilGone(ctx: Ctx, kind: ClusterKind, ns: string | null, name: string, uid: string | undefined): Promise<boolean> {
-  const cur = ctx.api.get(kind, ns, name);
-  const grace = cur.ok ? (cur.value.metadata.deletionGracePeriodSeconds ?? 30) : 0;
-  const deadline = ctx.api.now() + (grace + 60) * 1000;
-  for (let i = 0; i < 10_000 && ctx.api.now() < deadline; i++) {
-    const g = ctx.api.get(kind, ns, name);
-    if (!g.ok || (uid !== undefined && g.value.metadata.uid !== uid)) return true;
-    if (ctx.io.signal?.aborted === true) return false;
-    try {
-      await ctx.api.sleep(250, ctx.io.signal);
-    } catch {
-      return false;
-    }
-  }
-  return true;
-}

@@ -93,4 +93,13 @@ describe('kubectl on a sim lab', () => {
     expect(lines[0]).toMatch(/^NAME +READY +STATUS +RESTARTS +AGE$/);
     expect(lines.at(-1)).toMatch(/^web +1\/1 +Running +0 +\d+s$/);
   });
+
+  it('run -i --rm -- CMD: waits for the pod, shows the output, removes the pod', async () => {
+    const { k } = lab();
+    expect(await k('run tmp --rm -i --image=busybox --restart=Never -- hostname')).toEqual({ out: 'tmp\npod "tmp" deleted\n', err: '', code: 0 });
+    expect((await k('get pod tmp')).err).toBe('Error from server (NotFound): pods "tmp" not found\n');
+    const it = await k('run tmp2 -it --image=busybox');
+    expect(it.code).toBe(1);
+    expect(it.err).toContain('kubectl exec POD -- COMMAND');
+  });
 });
