@@ -197,6 +197,18 @@ const HELP: Record<string, Help> = {
     examples: [['Annotate a service', 'kubectl annotate svc nginx description="my frontend"']],
     options: [['--overwrite=false', 'If true, allow annotations to be overwritten.']],
   },
+  wait: {
+    summary: 'Wait for a specific condition on one or many resources (simulated time passes while it waits).',
+    usage: "kubectl wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label | --all)]) [--for=delete|--for condition=available|--for=jsonpath='{}'[=value]] [options]",
+    examples: [['Wait for the pod "nginx" to be Ready', 'kubectl wait --for=condition=Ready pod/nginx'], ['Wait for the pod "nginx" to be deleted', 'kubectl wait --for=delete pod/nginx --timeout=60s']],
+    options: [['--for=\'\'', 'The condition to wait on: [delete|condition=condition-name[=condition-value]|jsonpath=\'{JSONPath expression}\'=[JSONPath value]].'], ['--timeout=30s', 'The length of time to wait before giving up.']],
+  },
+  rollout: {
+    summary: 'Show the status of the rollout of a deployment or daemon set (only "rollout status" is available here).',
+    usage: 'kubectl rollout status (TYPE NAME | TYPE/NAME) [flags] [options]',
+    examples: [['Watch the rollout status of a deployment', 'kubectl rollout status deployment/nginx']],
+    options: [['--timeout=0s', 'The length of time to wait before ending watch, zero means never.']],
+  },
   version: {
     summary: 'Print the client and server version information for the current context.',
     usage: 'kubectl version [flags] [options]',
@@ -245,6 +257,7 @@ export function rootHelp(): string {
     line('edit', 'Edit a resource on the server (not available here: use patch or apply)') +
     line('delete', 'Delete resources by file names, stdin, resources and names, or by resources and label selector') +
     '\nDeploy Commands:\n' +
+    line('rollout', 'Show the status of a rollout') +
     line('scale', 'Set a new size for a deployment or replica set') +
     '\nCluster Management Commands:\n' +
     line('cluster-info', 'Display cluster information') +
@@ -252,6 +265,7 @@ export function rootHelp(): string {
     line('describe', 'Show details of a specific resource or group of resources') +
     line('logs', 'Print the logs for a container in a pod') +
     line('exec', 'Execute a command in a container') +
+    line('wait', 'Wait for a specific condition on one or many resources') +
     '\nAdvanced Commands:\n' +
     line('apply', 'Apply a configuration to a resource by file name or stdin') +
     line('patch', 'Update fields of a resource') +

@@ -15,6 +15,7 @@ import { PATCH_FLAGS, patch, SCALE_FLAGS, scale, EDIT_FLAGS, edit } from './comm
 import { EXEC_FLAGS, exec, LOGS_FLAGS, logs } from './commands/pods.js';
 import { clusterInfo, CLUSTER_INFO_FLAGS, version, VERSION_FLAGS, apiResources, API_RESOURCES_FLAGS } from './commands/info.js';
 import { annotate, label, LABEL_FLAGS } from './commands/label.js';
+import { rollout, ROLLOUT_FLAGS, wait, WAIT_FLAGS } from './commands/wait.js';
 import { helpFor, rootHelp, SUBCOMMANDS } from './help.js';
 
 export type { KubectlIO } from './io.js';
@@ -41,6 +42,8 @@ const COMMANDS: Record<string, Sub> = {
   'cluster-info': { flags: CLUSTER_INFO_FLAGS, run: clusterInfo },
   'api-resources': { flags: API_RESOURCES_FLAGS, run: apiResources },
   label: { flags: LABEL_FLAGS, run: label },
+  wait: { flags: WAIT_FLAGS, run: wait },
+  rollout: { flags: ROLLOUT_FLAGS, run: rollout },
   annotate: { flags: LABEL_FLAGS, run: annotate },
 };
 

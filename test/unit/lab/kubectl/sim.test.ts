@@ -102,4 +102,20 @@ describe('kubectl on a sim lab', () => {
     expect(it.code).toBe(1);
     expect(it.err).toContain('kubectl exec POD -- COMMAND');
   });
+
+  it('wait --for=condition=Ready and rollout status let simulated time pass', async () => {
+    const { k, clock } = lab();
+    await k('run nginx --image=nginx');
+    const t0 = clock.now();
+    expect(await k('wait --for=condition=Ready pod/nginx')).toEqual({ out: 'pod/nginx condition met\n', err: '', code: 0 });
+    expect(clock.now() - t0).toBeGreaterThan(0);
+    expect(clock.now() - t0).toBeLessThan(30_000);
+    expect(await k(['wait', '--for=jsonpath={.status.phase}=Running', 'pod/nginx'])).toEqual({ out: 'pod/nginx condition met\n', err: '', code: 0 });
+    expect(await k('wait --for=condition=Ready pod/nginx --timeout=2s --for=condition=Nope')).toEqual({ out: '', err: 'error: timed out waiting for the condition on pods/nginx\n', code: 1 });
+    await k('create deployment web --image=nginx --replicas=2');
+    const r = await k('rollout status deployment/web');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^(Waiting for deployment "web" rollout to finish: .*\n)*deployment "web" successfully rolled out\n$/);
+    expect(r.out).toContain('Waiting for deployment "web" rollout to finish');
+  });
 });
