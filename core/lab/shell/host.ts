@@ -360,6 +360,8 @@ export interface ShellSession {
   readonly history: readonly string[];
   /** Set once `exit` ran: the session's final status. */
   readonly exited: number | null;
+  /** Tab completion: the candidates for the word that ends `beforeCursor` (commands first in a line, else paths). */
+  complete?(beforeCursor: string): string[];
   /** Background job notices that became due (`[1]+  Killed   python -m …`), printed before the next prompt. */
   takeNotices(): string;
 }

@@ -115,6 +115,29 @@ export class Shell implements ShellSession {
     return `${this.user}@${this.host.hostname}:${where}${this.user === 'root' ? '#' : '$'} `;
   }
 
+  complete(beforeCursor: string): string[] {
+    const m = /(^|[\s;|&(])([^\s;|&()<>'"]*)$/.exec(beforeCursor);
+    const word = m ? m[2]! : '';
+    const before = beforeCursor.slice(0, beforeCursor.length - word.length);
+    const commandPosition = /(^|[;|&(]|&&|\|\|)\s*(sudo\s+)?$/.test(before);
+    if (commandPosition && !word.includes('/')) {
+      const names = new Set([...BUILTINS, ...Object.keys(PROGRAMS)]);
+      return [...names].filter((n) => n.startsWith(word) && n !== '.' && n !== ':').sort();
+    }
+    const slash = word.lastIndexOf('/');
+    const dirPart = slash >= 0 ? word.slice(0, slash + 1) : '';
+    const namePart = word.slice(slash + 1);
+    const dir = this.resolve(dirPart === '' ? '.' : dirPart);
+    const entries = this.host.fs.readDir(dir);
+    if (isFsError(entries)) return [];
+    return entries
+      .filter((e) => e.startsWith(namePart) && (namePart.startsWith('.') || !e.startsWith('.')))
+      .map((e) => {
+        const st = this.host.fs.stat((dir === '/' ? '' : dir) + '/' + e);
+        return dirPart + e + (!isFsError(st) && st.kind === 'dir' ? '/' : '');
+      });
+  }
+
   takeNotices(): string {
     let out = '';
     for (const j of this.jobs) {
@@ -560,7 +583,8 @@ export class Shell implements ShellSession {
       }
       case 'jobs':
         for (const j of this.jobs.filter((x) => !x.reported)) {
-          io.stdout((args.includes('-l') ? this.jobLine(j, true).replace(/^(\[\d+\][+ -])/, `$1 ${j.pids[j.pids.length - 1]}`) : this.jobLine(j, true)) + '\n');
+          const text = this.jobLine(j, true);
+          io.stdout((args.includes('-l') ? text.replace(/^(\[\d+\][+ -]) {2}/, `$1 ${String(j.pids[j.pids.length - 1]).padStart(5)} `) : text) + '\n');
           if (j.status !== null) j.reported = true;
         }
         return 0;

@@ -142,6 +142,39 @@ export function createShellTerminal(shell: ShellSession, opts: ShellTerminalOpti
     setLine(hist[historyIndex]!.split('\n')[0]!);
   };
 
+  let lastTab = false;
+  /** Tab: complete the word before the cursor; a second Tab lists the choices. */
+  const complete = (): void => {
+    if (!shell.complete) return;
+    const before = line.slice(0, cursor);
+    const choices = shell.complete(before);
+    const m = /[^\s;|&()<>'"]*$/.exec(before);
+    const word = m ? m[0] : '';
+    if (choices.length === 0) {
+      emit('\x07');
+      return;
+    }
+    let common = choices[0]!;
+    for (const c of choices) while (!c.startsWith(common)) common = common.slice(0, -1);
+    let insert = common.slice(word.length);
+    if (choices.length === 1 && !common.endsWith('/')) insert += ' ';
+    if (insert !== '') {
+      line = line.slice(0, cursor) + insert + line.slice(cursor);
+      cursor += insert.length;
+      redraw();
+      lastTab = false;
+      return;
+    }
+    if (lastTab) {
+      emit('\n' + choices.map((c) => c.replace(/^.*\/(?=.)/, '')).join('  ') + '\n');
+      redraw();
+      lastTab = false;
+    } else {
+      emit('\x07');
+      lastTab = true;
+    }
+  };
+
   const wordLeft = (): number => {
     let i = cursor;
     while (i > 0 && line[i - 1] === ' ') i--;
@@ -211,6 +244,7 @@ export function createShellTerminal(shell: ShellSession, opts: ShellTerminalOpti
       escape = ch;
       return;
     }
+    if (ch !== '\t') lastTab = false;
     if (ch === '\x03') {
       // Ctrl-C
       typeahead = '';
@@ -297,6 +331,7 @@ export function createShellTerminal(shell: ShellSession, opts: ShellTerminalOpti
         historyMove(1);
         return;
       case '\t':
+        complete();
         return;
     }
     if (ch < ' ') return;

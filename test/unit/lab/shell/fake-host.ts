@@ -61,8 +61,15 @@ export class FakeHost implements ShellHost {
     return this.clock;
   }
 
+  /** When set, sleeps last until aborted (a job that stays running). */
+  sleepsHang = false;
+
   async sleep(ms: number, signal: AbortSignalLike): Promise<boolean> {
     if (signal.aborted) return false;
+    if (this.sleepsHang) {
+      await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+      return false;
+    }
     await Promise.resolve();
     if (signal.aborted) return false;
     this.clock += ms;
