@@ -16,6 +16,7 @@ import { EXEC_FLAGS, exec, LOGS_FLAGS, logs } from './commands/pods.js';
 import { clusterInfo, CLUSTER_INFO_FLAGS, version, VERSION_FLAGS, apiResources, API_RESOURCES_FLAGS } from './commands/info.js';
 import { annotate, label, LABEL_FLAGS } from './commands/label.js';
 import { rollout, ROLLOUT_FLAGS, wait, WAIT_FLAGS } from './commands/wait.js';
+import { config, CONFIG_FLAGS } from './commands/config.js';
 import { helpFor, rootHelp, SUBCOMMANDS } from './help.js';
 
 export type { KubectlIO } from './io.js';
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, Sub> = {
   'api-resources': { flags: API_RESOURCES_FLAGS, run: apiResources },
   label: { flags: LABEL_FLAGS, run: label },
   wait: { flags: WAIT_FLAGS, run: wait },
+  config: { flags: CONFIG_FLAGS, run: config },
   rollout: { flags: ROLLOUT_FLAGS, run: rollout },
   annotate: { flags: LABEL_FLAGS, run: annotate },
 };
@@ -78,6 +80,10 @@ export async function runKubectl(api: ClusterApi, args: string[], io: KubectlIO)
     return 0;
   }
   const sub = COMMANDS[name];
+  if (sub === undefined && SUBCOMMANDS.includes(name)) {
+    io.stderr(`error: "kubectl ${name}" is not available in this lab; "kubectl --help" lists the commands that are\n`);
+    return 1;
+  }
   if (sub === undefined) {
     const similar = SUBCOMMANDS.filter((c) => c !== name && editDistance(c, name) <= 2);
     io.stderr(`Error: unknown command "${name}" for "kubectl"\n${similar.length > 0 ? `\nDid you mean this?\n${similar.map((s) => `\t${s}\n`).join('')}\n` : ''}`);

@@ -291,4 +291,11 @@ describe('reading the cluster', () => {
     expect((await kubectl(api, 'label pod nginx app-')).out).toBe('pod/nginx unlabeled\n');
     expect((await kubectl(api, 'annotate svc kubernetes note=hi')).out).toBe('service/kubernetes annotated\n');
   });
+
+  it('config is read-only; real commands the lab lacks say so', async () => {
+    const api = seed003();
+    expect(await kubectl(api, 'config current-context')).toEqual({ out: 'kubernetes-admin@kubernetes\n', err: '', code: 0 });
+    expect((await kubectl(api, 'config view')).out).toContain('    server: https://192.168.100.1:6443\n');
+    expect(await kubectl(api, 'port-forward svc/x 8080:80')).toEqual({ out: '', err: 'error: "kubectl port-forward" is not available in this lab; "kubectl --help" lists the commands that are\n', code: 1 });
+  });
 });
