@@ -24,10 +24,10 @@ export type Origin = { kind: 'node'; node: NodeState } | { kind: 'pod'; node: No
 
 /** The node as the packet engine sees it. */
 export function describeNode(rt: SimRuntime, node: NodeState): NodeDescription {
-  const gw = bridgeAddress(node);
+  // The bridge (cni0) gateway comes from podCIDR: the engine puts it on the bridge itself.
   return {
     name: node.name,
-    addresses: [`${node.ip}/${node.prefix}`, ...(gw ? [`${gw}/24`] : [])],
+    addresses: [`${node.ip}/${node.prefix}`],
     podCIDR: node.podCIDR,
     pods: rt.podsOn(node.name).filter((p) => !(p.spec as { hostNetwork?: boolean }).hostNetwork && podIP(p)).map((p) => ({
       name: p.metadata.name, namespace: p.metadata.namespace ?? 'default', ip: podIP(p)!,

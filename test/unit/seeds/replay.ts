@@ -48,5 +48,5 @@ export async function replay(upArgs: string[]): Promise<Replay> {
   };
 }
 
-/** Non-empty lines. */
-export const lines = (s: string): string[] => s.split('\n').filter((l) => l.trim() !== '');
+/** Non-empty lines, without trailing blanks. */
+export const lines = (s: string): string[] => s.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
