@@ -27,8 +27,8 @@ export interface NodeView {
   isLocal(ip: IP, iface?: string): boolean;
   isBroadcast(ip: IP): boolean;
   route(dst: IP): Route;
-  /** The address MASQUERADE uses on an outgoing interface (the first one on it). */
-  primaryAddress(iface: string): IP | null;
+  /** The address MASQUERADE uses on an outgoing interface: the first one of that family on it. */
+  primaryAddress(iface: string, family?: 4 | 6): IP | null;
   podByIp(ip: IP): PodOnNode | undefined;
 }
 
@@ -69,7 +69,8 @@ export function nodeView(desc: NodeDescription): NodeView {
   const podCidr = desc.podCIDR !== undefined ? parseCidr(desc.podCIDR) : null;
   if (desc.podCIDR !== undefined && podCidr === null) throw new Error(`node ${desc.name}: podCIDR: '${desc.podCIDR}' is not a CIDR`);
   if (podCidr !== null) {
-    const gw = bridgeGateway(podCidr);
+    const gw = desc.bridgeAddress !== undefined ? parseIP(desc.bridgeAddress) : bridgeGateway(podCidr);
+    if (desc.bridgeAddress !== undefined && gw === null) throw new Error(`node ${desc.name}: bridgeAddress: '${desc.bridgeAddress}' is not an IP address`);
     if (gw !== null && !local.some((l) => sameIP(l.ip, gw))) local.push({ ip: gw, cidr: podCidr, iface: bridge });
   }
   local.push({ ip: parseIP('127.0.0.1')!, cidr: LOOPBACK4, iface: lo }, { ip: parseIP('::1')!, cidr: LOOPBACK6, iface: lo });
@@ -117,8 +118,8 @@ export function nodeView(desc: NodeDescription): NodeView {
       }
       return { kind: 'default', iface: ext };
     },
-    primaryAddress(iface) {
-      const l = local.find((x) => x.iface === iface);
+    primaryAddress(iface, family = 4) {
+      const l = local.find((x) => x.iface === iface && x.ip.family === family);
       return l === undefined ? null : l.ip;
     },
     podByIp(ip) {

@@ -26,6 +26,8 @@ export interface NodeDescription {
   addresses: string[];
   /** This node's pod range, on `cni0`. */
   podCIDR?: string;
+  /** The address on the pod bridge (MASQUERADE's choice for hairpin traffic); default: the first host of podCIDR, as the CNI bridge plugin does. */
+  bridgeAddress?: string;
   /** Pods on this node. */
   pods?: PodOnNode[];
   /** Other nodes: their IP and pod range, for routing. */

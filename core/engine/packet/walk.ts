@@ -176,7 +176,7 @@ class Walk {
             ip = pickAddress(tg.range, s.dst);
             port = tg.range.port ?? s.dport;
           } else {
-            const local = hook === 'OUTPUT' ? parseIP(s.dst.family === 4 ? '127.0.0.1' : '::1')! : this.node.primaryAddress(s.inIface);
+            const local = hook === 'OUTPUT' ? parseIP(s.dst.family === 4 ? '127.0.0.1' : '::1')! : this.node.primaryAddress(s.inIface, s.dst.family);
             if (local === null) {
               say(`REDIRECT: no address on ${s.inIface}: dropped`);
               return { kind: 'drop', chain: r.chain, table: name };
@@ -199,7 +199,7 @@ class Walk {
             ip = pickAddress(tg.range, s.src);
             if (tg.range.port !== null && (s.sport < tg.range.port || s.sport > (tg.range.portTo ?? tg.range.port))) port = tg.range.port;
           } else {
-            ip = this.node.primaryAddress(s.outIface);
+            ip = this.node.primaryAddress(s.outIface, s.src.family);
             if (ip === null) {
               say(`MASQUERADE: no address on ${s.outIface}: dropped`);
               return { kind: 'drop', chain: r.chain, table: name };
