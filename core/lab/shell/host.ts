@@ -37,8 +37,10 @@ export interface CommandIO {
   signal: AbortSignalLike;
   /** The shell's environment as the command sees it (exported variables). */
   env: Readonly<Record<string, string>>;
-  /** Terminal size if the command runs on a terminal (for `watch`, `clear`). */
+  /** Terminal size when the command's output goes to a terminal (absent in a pipe or a file: curl then shows its progress meter, ls one name a line). */
   tty?: { cols: number; rows: number };
+  /** A person at the terminal can press Ctrl-C (`watch` refuses to start without one). */
+  interactive?: boolean;
 }
 
 /** A command: argv without its name, exit status as bash reports it. */
@@ -346,6 +348,7 @@ export interface ShellLineIO {
   signal?: AbortSignalLike;
   /** Input for the line's first command (absent: empty). */
   stdin?: string;
+  /** The terminal's size; absent: output is still formatted for an 80x24 terminal (what `chainlab exec` shows), but nobody can interrupt, so `watch` refuses. */
   tty?: { cols: number; rows: number };
 }
 

@@ -29,6 +29,7 @@ interface Mate {
 interface Exec extends Fds {
   signal: AbortSignalLike;
   tty?: { cols: number; rows: number };
+  interactive?: boolean;
   /** The commands of the current pipeline, as they start (for ps). */
   mates?: Mate[];
 }
@@ -187,7 +188,8 @@ export class Shell implements ShellSession {
       stdout: io.stdout,
       stderr: io.stderr,
       signal: abort.signal,
-      tty: io.tty,
+      tty: io.tty ?? { cols: 80, rows: 24 },
+      interactive: io.tty !== undefined,
     };
     try {
       return await this.execScript(parsed.script, exec);
@@ -270,6 +272,7 @@ export class Shell implements ShellSession {
           stderr: ex.stderr,
           signal: abort.signal,
           tty: pipe ? undefined : ex.tty,
+          interactive: ex.interactive,
           mates,
         };
         const pid = pids?.shift();
@@ -349,7 +352,7 @@ export class Shell implements ShellSession {
       home: this.homeOf(this.user),
       substitute: async (script) => {
         let out = '';
-        const sub: Exec = { stdin: emptyInput(), stdout: (s) => (out += s), stderr: ex.stderr, signal: ex.signal, tty: ex.tty };
+        const sub: Exec = { stdin: emptyInput(), stdout: (s) => (out += s), stderr: ex.stderr, signal: ex.signal, interactive: ex.interactive };
         const savedCwd = this.cwd;
         try {
           this.lastStatus = await this.execScript(script, sub);
@@ -492,7 +495,7 @@ export class Shell implements ShellSession {
       return cmd.assigns.some((a) => a.value.some((p) => p.kind === 'cmd')) ? this.lastStatus : 0;
     }
     const tty = fds.stdout === ex.stdout ? ex.tty : undefined;
-    const io: CommandIO = { stdin: fds.stdin, stdout: fds.stdout, stderr: fds.stderr, signal: ex.signal, env: this.exportedEnv(assigns), tty };
+    const io: CommandIO = { stdin: fds.stdin, stdout: fds.stdout, stderr: fds.stderr, signal: ex.signal, env: this.exportedEnv(assigns), tty, interactive: ex.interactive };
     const myPid = pid ?? this.host.allocatePid();
     const mates = ex.mates ?? [];
     mates.push({ pid: myPid, argv });
@@ -544,7 +547,7 @@ export class Shell implements ShellSession {
     const pushed = user !== this.user;
     if (pushed) this.users.push(user);
     try {
-      return await this.execScript(parsed.script, { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, signal: io.signal, tty: io.tty });
+      return await this.execScript(parsed.script, { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, signal: io.signal, tty: io.tty, interactive: io.interactive });
     } catch (e) {
       if (e instanceof ExitRequest) return e.code;
       throw e;

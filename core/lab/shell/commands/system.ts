@@ -257,8 +257,9 @@ export const watch: ShellCommand = async (args, io, ctx) => {
     io.stderr('\nUsage:\n watch [options] command\n');
     return 1;
   }
-  if (!io.tty) {
-    io.stderr('Error opening terminal: unknown.\n');
+  if (!io.tty || !io.interactive) {
+    // procps watch needs a terminal; here, also a person who can stop it with Ctrl-C
+    io.stderr(io.tty ? 'watch: runs until Ctrl-C, so it needs an interactive terminal (open a node terminal); for one look, run the command itself\n' : 'Error opening terminal: unknown.\n');
     return 1;
   }
   const secs = Math.max(0.1, Number(last(o.values, 'n') ?? 2));
@@ -267,7 +268,7 @@ export const watch: ShellCommand = async (args, io, ctx) => {
   for (let round = 0; round < 100000 && !io.signal.aborted; round++) {
     let out = '';
     const abort = new Abort(io.signal);
-    await ctx.run(line, { stdin: emptyInput(), stdout: (s) => (out += s), stderr: (s) => (out += s), signal: abort.signal, env: io.env, tty: io.tty });
+    await ctx.run(line, { stdin: emptyInput(), stdout: (s) => (out += s), stderr: (s) => (out += s), signal: abort.signal, env: io.env, interactive: true });
     if (io.signal.aborted) break;
     let screen = '\x1b[H\x1b[2J';
     if (!o.flags.has('t')) {

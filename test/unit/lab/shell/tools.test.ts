@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createShell } from '../../../../core/lab/shell/index.js';
+import { createShell, runShellLine } from '../../../../core/lab/shell/index.js';
 import { FakeHost, runLines } from './fake-host.js';
 
 async function sh(line: string | string[], host = new FakeHost()) {
@@ -200,6 +200,18 @@ describe('curl', () => {
     const g = await sh('curl -sSL localhost:30450 | grep -i title', host);
     expect(g.out).toBe('<title>Welcome to nginx!</t\n');
     expect(g.err).toBe('');
+  });
+
+  it('shows the progress meter only when the output goes to a pipe (exec output is a terminal)', async () => {
+    const host = new FakeHost();
+    host.answers.set('127.0.0.1:30450', nginx);
+    let err = '';
+    await runShellLine(host, 'curl localhost:30450 >/dev/null; curl -I localhost:30450', { stdout: () => {}, stderr: (s) => (err += s) });
+    expect(err).toBe('  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n                                 Dload  Upload   Total   Spent    Left  Speed\n\r100    27  100    27    0     0     27      0 --:--:-- --:--:-- --:--:--     27\n');
+    err = '';
+    const status = await runShellLine(host, 'watch hostname', { stdout: () => {}, stderr: (s) => (err += s) });
+    expect(status).toBe(1);
+    expect(err).toContain('needs an interactive terminal');
   });
 
   it('reports refused and timed-out connections as curl 7.88', async () => {
