@@ -6,9 +6,26 @@
 import type { ParsedCommand } from './args.js';
 import { canonicalizeRule } from './canonical.js';
 import type { Chain, Rule, Table } from './model.js';
-import { BUILTIN_CHAINS, emptyCounters, findChain } from './model.js';
+import { BUILTIN_CHAINS, emptyCounters } from './model.js';
 import { formatRuleSpec } from './save.js';
 import { isKnownTarget } from './specs.js';
+
+/** Chain lookup by name in O(1): big dumps have thousands of chains. Rebuilt when the chain list changes. */
+const chainIndex = new WeakMap<Chain[], Map<string, Chain>>();
+
+export function lookupChain(table: Table, name: string): Chain | undefined {
+  let m = chainIndex.get(table.chains);
+  if (m === undefined || m.size !== table.chains.length) {
+    m = new Map(table.chains.map((c) => [c.name, c]));
+    chainIndex.set(table.chains, m);
+  }
+  const c = m.get(name);
+  if (c !== undefined && c.name === name) return c;
+  // A rename or an outside edit: rebuild once and look again.
+  m = new Map(table.chains.map((x) => [x.name, x]));
+  chainIndex.set(table.chains, m);
+  return m.get(name);
+}
 
 export interface ApplyError {
   /** Our message, for a file position. */
@@ -43,19 +60,20 @@ export function addChain(table: Table, name: string): Chain {
     if (at < 0) at = table.chains.length;
     table.chains.splice(at, 0, ch);
   } else table.chains.push(ch);
+  chainIndex.get(table.chains)?.set(name, ch);
   return ch;
 }
 
 /** The chain for a command: existing, or a built-in one materialised on first use. */
 function chainFor(table: Table, name: string | undefined): Chain | undefined {
   if (name === undefined) return undefined;
-  return findChain(table, name) ?? (isBuiltinChain(table, name) ? addChain(table, name) : undefined);
+  return lookupChain(table, name) ?? (isBuiltinChain(table, name) ? addChain(table, name) : undefined);
 }
 
 /** Checks the -j target: a known target or a chain of this table. `lenient` accepts unknown extension targets. */
 function checkTarget(table: Table, rule: Rule, lenient: boolean): ApplyResult | undefined {
   const t = rule.target;
-  if (t === undefined || isKnownTarget(t.name) || findChain(table, t.name) !== undefined) return undefined;
+  if (t === undefined || isKnownTarget(t.name) || lookupChain(table, t.name) !== undefined) return undefined;
   if (lenient && /^[A-Z0-9_]+$/.test(t.name) && t.options.length > 0) return undefined;
   return fail(`no chain or target named ${t.name}`, `iptables v1.8.9 (nf_tables): Chain '${t.name}' does not exist\nTry \`iptables -h' or 'iptables --help' for more information.`, 2);
 }
@@ -63,6 +81,7 @@ function checkTarget(table: Table, rule: Rule, lenient: boolean): ApplyResult | 
 function referenced(table: Table, name: string): boolean {
   return table.chains.some((c) => c.rules.some((r) => r.target?.name === name));
 }
+
 
 export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts: { lenient?: boolean } = {}): ApplyResult {
   const lenient = opts.lenient === true;
@@ -129,7 +148,7 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
     }
     case 'new-chain': {
       const name = cmd.chain ?? '';
-      if (findChain(table, name) !== undefined || isBuiltinChain(table, name)) return fail(`chain ${name} already exists`, 'iptables: Chain already exists.');
+      if (lookupChain(table, name) !== undefined || isBuiltinChain(table, name)) return fail(`chain ${name} already exists`, 'iptables: Chain already exists.');
       if (isKnownTarget(name)) return fail(`${name} is a target name`, `iptables v1.8.9 (nf_tables): chain name may not clash with target name\nTry \`iptables -h' or 'iptables --help' for more information.`, 2);
       addChain(table, name);
       return { ok: true };
@@ -144,7 +163,7 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
         table.chains = table.chains.filter((c) => c.builtin);
         return { ok: true };
       }
-      const ch = findChain(table, cmd.chain);
+      const ch = lookupChain(table, cmd.chain);
       if (ch === undefined) return fail(`no user chain named ${cmd.chain}`, NO_CHAIN.tool);
       if (ch.builtin || ch.rules.length > 0 || referenced(table, ch.name)) return busy(ch);
       table.chains = table.chains.filter((c) => c !== ch);
@@ -159,10 +178,10 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
       return { ok: true };
     }
     case 'rename-chain': {
-      const ch = findChain(table, cmd.chain ?? '');
+      const ch = lookupChain(table, cmd.chain ?? '');
       if (ch === undefined || ch.builtin) return fail(`no user chain named ${cmd.chain ?? ''}`, NO_CHAIN.tool);
       const to = cmd.arg2 ?? '';
-      if (findChain(table, to) !== undefined || isBuiltinChain(table, to)) return fail(`chain ${to} already exists`, 'iptables: File exists.');
+      if (lookupChain(table, to) !== undefined || isBuiltinChain(table, to)) return fail(`chain ${to} already exists`, 'iptables: File exists.');
       for (const c of table.chains) for (const r of c.rules) if (r.target?.name === ch.name) r.target.name = to;
       ch.name = to;
       return { ok: true };

@@ -87,7 +87,15 @@ const FLAGS: Record<string, 'numeric' | 'verbose' | 'exact' | 'lineNumbers' | 'w
 /** Letters that may be bundled as in `-nvL`. */
 const BUNDLE = new Set(['n', 'v', 'x', 'L', 'S', 'F', 'Z', 'X', 'w']);
 
-const isOptionWord = (t: Token): boolean => !t.quoted && t.text.length > 1 && t.text[0] === '-' && /^--?[A-Za-z]/.test(t.text);
+const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+/** `-x` or `--xyz` (unquoted): an option, not an argument. */
+const isOptionWord = (t: Token): boolean => {
+  if (t.quoted) return false;
+  const s = t.text;
+  if (s.length < 2 || s.charCodeAt(0) !== 45) return false;
+  const c1 = s.charCodeAt(1);
+  return isLetter(c1) || (c1 === 45 && s.length > 2 && isLetter(s.charCodeAt(2)));
+};
 const isBang = (t: Token | undefined): boolean => t !== undefined && !t.quoted && t.text === '!';
 const isNumberWord = (t: Token | undefined): boolean => t !== undefined && /^[0-9]+$/.test(t.text);
 
@@ -100,7 +108,8 @@ function missingArgument(token: number, opt: string): ParseArgsResult {
 }
 
 /** Splits `-nvL` into `-n -v -L`; other words pass through. */
-function expandBundles(tokens: readonly Token[]): Token[] {
+function expandBundles(tokens: readonly Token[]): readonly Token[] {
+  if (!tokens.some((t) => t.text.length > 2 && t.text.charCodeAt(0) === 45 && t.text.charCodeAt(1) !== 45 && BUNDLE.has(t.text[1]!))) return tokens;
   const out: Token[] = [];
   for (const t of tokens) {
     if (!t.quoted && /^-[A-Za-z]{2,}$/.test(t.text) && [...t.text.slice(1)].every((c) => BUNDLE.has(c))) {

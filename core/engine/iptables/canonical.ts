@@ -323,19 +323,20 @@ export function expandAddressLists(rule: Rule): Rule[] {
 }
 
 function canonicalTable(t: Table, opts: CanonicalOptions): Table {
+  const byName = new Map(t.chains.map((c) => [c.name, c]));
   const builtins: Chain[] = BUILTIN_CHAINS[t.name].map((name) => {
-    const have = t.chains.find((c) => c.name === name);
+    const have = byName.get(name);
     return have !== undefined
       ? { ...have, builtin: true, policy: have.policy ?? 'ACCEPT', counters: opts.counters === true ? { ...have.counters } : emptyCounters(), rules: [] }
       : { name, builtin: true, policy: 'ACCEPT', counters: emptyCounters(), rules: [] };
   });
   const users = t.chains
-    .filter((c) => !BUILTIN_CHAINS[t.name].includes(c.name))
+    .filter((c) => !BUILTIN_CHAINS[t.name].includes(c.name) && byName.get(c.name) === c)
     .map((c): Chain => ({ ...c, builtin: false, policy: null, counters: emptyCounters(), rules: [] }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const chains = [...builtins, ...users];
   for (const ch of chains) {
-    const src = t.chains.find((c) => c.name === ch.name);
+    const src = byName.get(ch.name);
     if (src === undefined) continue;
     for (const r of src.rules) {
       for (const e of expandAddressLists(r)) {

@@ -409,9 +409,11 @@ export function referenceCount(table: Table, name: string): number {
 
 /** `-L [CHAIN]` of a table (chains as iptables orders them: the caller passes a canonical table). */
 export function listChains(table: Table, chains: readonly Chain[], o: ListOptions = {}): string {
+  const refs = new Map<string, number>();
+  for (const c of table.chains) for (const r of c.rules) if (r.target !== undefined) refs.set(r.target.name, (refs.get(r.target.name) ?? 0) + 1);
   const blocks: string[] = [];
   for (const ch of chains) {
-    let s = headerLine(ch, referenceCount(table, ch.name), o) + columnsLine(o);
+    let s = headerLine(ch, refs.get(ch.name) ?? 0, o) + columnsLine(o);
     ch.rules.forEach((r, i) => {
       s += listRule(r, i + 1, o);
     });

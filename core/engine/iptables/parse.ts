@@ -6,10 +6,10 @@
 import type { Result, UserError } from '../errors.js';
 import { ok } from '../errors.js';
 import { parseArgs } from './args.js';
-import { addChain, applyCommand, isBuiltinChain } from './apply.js';
+import { addChain, applyCommand, isBuiltinChain, lookupChain } from './apply.js';
 import { cloneRuleset } from './clone.js';
 import type { Counters, Ruleset, Table } from './model.js';
-import { findChain, findTable, isTableName } from './model.js';
+import { findTable, isTableName } from './model.js';
 import { tokenizeLine } from './tokens.js';
 
 export interface ParseOptions {
@@ -128,7 +128,7 @@ function restore(rs: Ruleset, text: string, opts: Internal): Result<Ruleset> {
       } else if (policy !== '-') {
         return err(lineNo, policyTok.column, `expected - for user chain ${name} (only built-in chains have a policy), got '${policy}'`);
       }
-      const ch = findChain(table, name) ?? addChain(table, name);
+      const ch = lookupChain(table, name) ?? addChain(table, name);
       if (opts.counters) ch.counters = counters;
       if (builtin) ch.policy = policy as 'ACCEPT' | 'DROP';
       else ch.rules = [];

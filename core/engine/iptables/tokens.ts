@@ -18,6 +18,7 @@ export type TokenizeResult = { ok: true; tokens: Token[] } | { ok: false; column
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 13 || c === 10 || c === 11 || c === 12;
 
 export function tokenizeLine(line: string): TokenizeResult {
+  if (line.indexOf('"') < 0) return { ok: true, tokens: splitPlain(line) };
   const tokens: Token[] = [];
   const n = line.length;
   let i = 0;
@@ -40,19 +41,23 @@ export function tokenizeLine(line: string): TokenizeResult {
       i++;
       let closed = false;
       while (i < n) {
-        const c = line.charCodeAt(i);
-        if (c === 92 && i + 1 < n) {
-          text += line[i + 1];
-          i += 2;
+        // Copy up to the next quote or backslash in one slice.
+        let q = line.indexOf('"', i);
+        if (q < 0) q = n;
+        let b = line.indexOf('\\', i);
+        if (b < 0 || b > q) b = -1;
+        if (b >= 0 && b + 1 < n) {
+          text += line.slice(i, b) + line[b + 1]!;
+          i = b + 2;
           continue;
         }
-        if (c === 34) {
+        text += line.slice(i, q);
+        i = q;
+        if (q < n) {
           closed = true;
           i++;
-          break;
         }
-        text += line[i];
-        i++;
+        break;
       }
       if (!closed) return { ok: false, column: open + 1, message: 'unterminated quoted string' };
       sliceFrom = i;
@@ -61,4 +66,24 @@ export function tokenizeLine(line: string): TokenizeResult {
     tokens.push({ text, column: start + 1, quoted, end: i + 1 });
   }
   return { ok: true, tokens };
+}
+
+/** The common case (no quotes): words between blanks, sliced without copying characters one by one. */
+function splitPlain(line: string): Token[] {
+  const tokens: Token[] = [];
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    let c = line.charCodeAt(i);
+    while (i < n && (c === 32 || c === 9 || c === 13 || c === 10 || c === 11 || c === 12)) c = line.charCodeAt(++i);
+    if (i >= n) break;
+    const start = i;
+    while (i < n) {
+      c = line.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 13 || c === 10 || c === 11 || c === 12) break;
+      i++;
+    }
+    tokens.push({ text: line.slice(start, i), column: start + 1, quoted: false, end: i + 1 });
+  }
+  return tokens;
 }

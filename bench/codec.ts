@@ -1,0 +1,95 @@
+// Codec throughput on a generated 100k-rule nat dump in kube-proxy's shape:
+// parse, save and canonicalize (MB/s), and the real iptables-restore +
+// iptables-save of the same dump in a network namespace as the reference
+// (root only; skipped with a note otherwise). Run: npx tsx bench/codec.ts
+import { spawnSync } from 'node:child_process';
+import { canonicalize, parseIptablesSave, saveRuleset } from '../core/engine/iptables/index.js';
+
+const RULES = Number(process.env.CHAINLAB_BENCH_RULES ?? 100_000);
+
+/** A kube-proxy-like nat table: per service 1 KUBE-SERVICES rule, a SVC chain, 3 endpoints (2 rules each). */
+function generate(): string {
+  const lines: string[] = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ':KUBE-MARK-MASQ - [0:0]', ':KUBE-SERVICES - [0:0]'];
+  const rules: string[] = [
+    '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+    '-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000',
+  ];
+  let n = 0;
+  let count = rules.length;
+  while (count < RULES) {
+    const svc = `KUBE-SVC-${String(n).padStart(16, 'A')}`;
+    const ip = `10.${96 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${n & 255}`;
+    const name = `ns${n % 50}/svc-${n}:http`;
+    lines.push(`:${svc} - [0:0]`);
+    rules.push(`-A KUBE-SERVICES -d ${ip}/32 -p tcp -m comment --comment "${name} cluster IP" -m tcp --dport 80 -j ${svc}`);
+    rules.push(`-A ${svc} ! -s 10.244.0.0/16 -d ${ip}/32 -p tcp -m comment --comment "${name} cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ`);
+    count += 2;
+    for (let e = 0; e < 3; e++) {
+      const sep = `KUBE-SEP-${String(n * 3 + e).padStart(16, 'B')}`;
+      const ep = `10.244.${(n * 3 + e) >> 8 & 255}.${(n * 3 + e) & 255}`;
+      lines.push(`:${sep} - [0:0]`);
+      const prob = e === 0 ? ' -m statistic --mode random --probability 0.33333333349' : e === 1 ? ' -m statistic --mode random --probability 0.50000000000' : '';
+      rules.push(`-A ${svc} -m comment --comment "${name} -> ${ep}:8080"${prob} -j ${sep}`);
+      rules.push(`-A ${sep} -s ${ep}/32 -m comment --comment ${name} -j KUBE-MARK-MASQ`);
+      rules.push(`-A ${sep} -p tcp -m comment --comment ${name} -m tcp -j DNAT --to-destination ${ep}:8080`);
+      count += 3;
+    }
+    n++;
+  }
+  return `${[...lines, ...rules, 'COMMIT'].join('\n')}\n`;
+}
+
+function time<T>(fn: () => T, runs = 3): { ms: number; value: T } {
+  let best = Infinity;
+  let value: T | undefined;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    value = fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return { ms: best, value: value as T };
+}
+
+const text = generate();
+const mb = Buffer.byteLength(text) / 1e6;
+const ruleCount = text.split('\n').filter((l) => l.startsWith('-A')).length;
+
+const parse = time(() => {
+  const r = parseIptablesSave(text);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors[0]));
+  return r.value;
+});
+const save = time(() => saveRuleset(parse.value));
+if (save.value !== text) console.log('note: saved text differs from the generated dump');
+const canon = time(() => canonicalize(parse.value));
+
+// Reference: the real tools in a namespace (root only).
+let refMs: number | undefined;
+let refNote = '';
+if (process.getuid?.() === 0) {
+  const ns = `chainlab-t-bench-${process.pid}-0`;
+  if (spawnSync('ip', ['netns', 'add', ns]).status === 0) {
+    try {
+      const t0 = performance.now();
+      const r = spawnSync('ip', ['netns', 'exec', ns, 'iptables-restore'], { input: text, maxBuffer: 1 << 30 });
+      const s = spawnSync('ip', ['netns', 'exec', ns, 'iptables-save'], { maxBuffer: 1 << 30 });
+      refMs = performance.now() - t0;
+      if (r.status !== 0 || s.status !== 0) {
+        refNote = `reference failed: ${String(r.stderr).slice(0, 200)}`;
+        refMs = undefined;
+      }
+    } finally {
+      spawnSync('ip', ['netns', 'del', ns]);
+    }
+  }
+} else refNote = 'reference skipped: needs root for a network namespace';
+
+const mbps = (ms: number): string => (mb / (ms / 1000)).toFixed(1);
+const ratio = (ms: number): string => (refMs === undefined ? '' : ` (${(refMs / ms).toFixed(1)} x reference)`);
+console.log(`dump: ${ruleCount} rules, ${mb.toFixed(1)} MB`);
+console.log(`parse: ${mbps(parse.ms)} MB/s${ratio(parse.ms)}`);
+console.log(`save: ${mbps(save.ms)} MB/s${ratio(save.ms)}`);
+console.log(`parse+save: ${mbps(parse.ms + save.ms)} MB/s${ratio(parse.ms + save.ms)}`);
+console.log(`canonicalize: ${(ruleCount / (canon.ms / 1000) / 1e3).toFixed(0)} krules/s`);
+if (refMs !== undefined) console.log(`reference iptables-restore+iptables-save: ${mbps(refMs)} MB/s (1.0 x reference)`);
+if (refNote !== '') console.log(refNote);
