@@ -7,7 +7,7 @@ import { fail, failStatus, statusLine, type Ctx } from '../io.js';
 import type { Flags, FlagSpec } from '../flags.js';
 import { parseLabelSelector } from '../selector.js';
 import { resolveTargets } from '../targets.js';
-import { describeDeployment, describeEndpoints, describeGeneric, describeNode, describePod, describeService } from '../print/describe.js';
+import { describeDaemonSet, describeDeployment, describeEndpoints, describeGeneric, describeNode, describePod, describeReplicaSet, describeService } from '../print/describe.js';
 import { namespaceOf, nameOf, rec } from '../obj.js';
 import { namespaceFlag, targetsFromFiles } from './common.js';
 
@@ -42,6 +42,11 @@ function describeOne(ctx: Ctx, o: KubeObject, showEvents: boolean): string {
     case 'Deployment': {
       const rss = ctx.api.list('ReplicaSet', ns);
       return describeDeployment(o, rss.ok ? rss.value : [], events, now);
+    }
+    case 'ReplicaSet':
+    case 'DaemonSet': {
+      const pods = ctx.api.list('Pod', ns);
+      return (o.kind === 'ReplicaSet' ? describeReplicaSet : describeDaemonSet)(o, pods.ok ? pods.value : [], events, now);
     }
     default:
       return describeGeneric(o, events, now);

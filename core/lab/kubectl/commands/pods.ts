@@ -106,6 +106,9 @@ export async function exec(ctx: Ctx, f: Flags): Promise<number> {
   }
   const argv = f.parsed.rest;
   if (argv.length === 0) return fail(ctx, 'you must specify at least one command for the container');
+  if (argv.length === 1 && /^(\/bin\/|\/usr\/bin\/)?(sh|bash|ash)$/.test(argv[0] as string) && (f.bool('tty') || f.bool('stdin'))) {
+    return fail(ctx, `an interactive shell in a pod is not available in this lab; run one command at a time, as in "kubectl exec ${ref} -- sh -c 'cat /etc/resolv.conf'"`);
+  }
   const ns = namespaceFlag(ctx, f);
   const found = findPod(ctx, ns, ref);
   if (!found.ok) return found.code;

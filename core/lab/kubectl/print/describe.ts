@@ -287,16 +287,7 @@ export function describePod(pod: unknown, node: unknown, events: unknown[], now:
   w.line(0, 'Node-Selectors:', labelsString(rec(pod, 'spec.nodeSelector')));
   const tols = arr(pod, 'spec.tolerations');
   if (tols.length === 0) w.line(0, 'Tolerations:', '<none>');
-  tols.forEach((t, i) => {
-    const key = str(t, 'key');
-    const eff = str(t, 'effect');
-    let s = key;
-    if (eff !== '') s += `:${eff}`;
-    if (str(t, 'operator') !== '') s += ` op=${str(t, 'operator')}`;
-    if (str(t, 'value') !== '') s += ` value=${str(t, 'value')}`;
-    if (typeof at(t, 'tolerationSeconds') === 'number') s += ` for ${num(t, 'tolerationSeconds')}s`;
-    w.line(0, i === 0 ? 'Tolerations:' : '', s.trim() === '' ? 'op=Exists' : s);
-  });
+  tols.forEach((t, i) => w.line(0, i === 0 ? 'Tolerations:' : '', tolerationText(t)));
   void node;
   eventsSection(w, eventsFor(events, 'Pod', nameOf(pod), namespaceOf(pod)), now, true);
   return w.text();
@@ -360,6 +351,113 @@ export function describeNode(node: unknown, pods: unknown[], events: unknown[], 
   return w.text();
 }
 
+/** The `Pod Template:` section of Deployments, ReplicaSets and DaemonSets. */
+function podTemplate(w: Prefixed, o: unknown): void {
+  w.raw('Pod Template:\n');
+  mapLines(w, 1, 'Labels', rec(o, 'spec.template.metadata.labels'), '=');
+  const sa = str(o, 'spec.template.spec.serviceAccountName');
+  if (sa !== '') w.line(1, 'Service Account:', sa);
+  w.raw('  Containers:\n');
+  for (const c of arr(o, 'spec.template.spec.containers')) {
+    w.raw(`   ${str(c, 'name')}:\n`);
+    w.line(2, 'Image:', str(c, 'image'));
+    const ports = arr(c, 'ports');
+    w.line(2, 'Port:', ports.length === 0 ? '<none>' : ports.map((p) => `${num(p, 'containerPort')}/${portProto(p)}`).join(', '));
+    w.line(2, 'Host Port:', ports.length === 0 ? '<none>' : ports.map((p) => `${num(p, 'hostPort')}/${portProto(p)}`).join(', '));
+    const cmd = arr(c, 'command').map(String);
+    if (cmd.length > 0) {
+      w.raw('    Command:\n');
+      for (const x of cmd) w.line(3, x);
+    }
+    const env = arr(c, 'env');
+    if (env.length === 0) w.line(2, 'Environment:', '<none>');
+    else {
+      w.raw('    Environment:\n');
+      for (const e of env) {
+        const ref = at(e, 'valueFrom.fieldRef');
+        w.line(3, `${str(e, 'name')}:`, isObject(ref) ? ` (${str(ref, 'apiVersion', 'v1')}:${str(ref, 'fieldPath')})` : str(e, 'value'));
+      }
+    }
+    const mounts = arr(c, 'volumeMounts');
+    if (mounts.length === 0) w.line(2, 'Mounts:', '<none>');
+    else {
+      w.raw('    Mounts:\n');
+      for (const m of mounts) w.line(3, `${str(m, 'mountPath')} from ${str(m, 'name')} (${at(m, 'readOnly') === true ? 'ro' : 'rw'})`);
+    }
+  }
+  const vols = arr(o, 'spec.template.spec.volumes');
+  if (vols.length === 0) w.line(1, 'Volumes:', '<none>');
+  else {
+    w.raw('  Volumes:\n');
+    for (const v of vols) {
+      w.raw(`   ${str(v, 'name')}:\n`);
+      if (isObject(at(v, 'hostPath'))) {
+        w.line(2, 'Type:', 'HostPath (bare host directory volume)');
+        w.line(2, 'Path:', str(v, 'hostPath.path'));
+        w.line(2, 'HostPathType:', str(v, 'hostPath.type'));
+      } else if (isObject(at(v, 'configMap'))) {
+        w.line(2, 'Type:', 'ConfigMap (a volume populated by a ConfigMap)');
+        w.line(2, 'Name:', str(v, 'configMap.name'));
+        w.line(2, 'Optional:', String(at(v, 'configMap.optional') === true));
+      } else w.line(2, 'Type:', 'EmptyDir (a temporary directory that shares a pod\'s lifetime)');
+    }
+  }
+  w.line(1, 'Node-Selectors:', labelsString(rec(o, 'spec.template.spec.nodeSelector')));
+  const tols = arr(o, 'spec.template.spec.tolerations');
+  if (tols.length === 0) w.line(1, 'Tolerations:', '<none>');
+  tols.forEach((t, i) => w.line(1, i === 0 ? 'Tolerations:' : '', tolerationText(t)));
+}
+
+function tolerationText(t: unknown): string {
+  let s = str(t, 'key');
+  if (str(t, 'effect') !== '') s += `:${str(t, 'effect')}`;
+  if (str(t, 'operator') !== '') s += ` op=${str(t, 'operator')}`;
+  if (str(t, 'value') !== '') s += ` value=${str(t, 'value')}`;
+  if (typeof at(t, 'tolerationSeconds') === 'number') s += ` for ${num(t, 'tolerationSeconds')}s`;
+  return s.trim() === '' ? 'op=Exists' : s.trim();
+}
+
+function podsStatus(pods: unknown[]): string {
+  const count = (phase: string): number => pods.filter((p) => str(p, 'status.phase') === phase).length;
+  return `${count('Running')} Running / ${count('Pending')} Waiting / ${count('Succeeded')} Succeeded / ${count('Failed')} Failed`;
+}
+
+const ownedBy = (owner: unknown) => (o: unknown): boolean => arr(o, 'metadata.ownerReferences').some((r) => str(r, 'uid') === str(owner, 'metadata.uid'));
+
+export function describeReplicaSet(rs: unknown, pods: unknown[], events: unknown[], now: number): string {
+  const w = new Prefixed();
+  w.line(0, 'Name:', nameOf(rs));
+  w.line(0, 'Namespace:', namespaceOf(rs));
+  w.line(0, 'Selector:', labelsString(rec(rs, 'spec.selector.matchLabels')));
+  mapLines(w, 0, 'Labels', rec(rs, 'metadata.labels'), '=');
+  mapLines(w, 0, 'Annotations', rec(rs, 'metadata.annotations'), ': ', ['kubectl.kubernetes.io/last-applied-configuration']);
+  const owner = arr(rs, 'metadata.ownerReferences').find((r) => at(r, 'controller') === true);
+  if (owner !== undefined) w.line(0, 'Controlled By:', `${str(owner, 'kind')}/${str(owner, 'name')}`);
+  w.line(0, 'Replicas:', `${num(rs, 'status.replicas')} current / ${num(rs, 'spec.replicas', 1)} desired`);
+  w.line(0, 'Pods Status:', podsStatus(pods.filter(ownedBy(rs))));
+  podTemplate(w, rs);
+  eventsSection(w, eventsFor(events, 'ReplicaSet', nameOf(rs), namespaceOf(rs)), now, true);
+  return w.text();
+}
+
+export function describeDaemonSet(ds: unknown, pods: unknown[], events: unknown[], now: number): string {
+  const w = new Prefixed();
+  w.line(0, 'Name:', nameOf(ds));
+  w.line(0, 'Selector:', labelsString(rec(ds, 'spec.selector.matchLabels')));
+  w.line(0, 'Node-Selector:', labelsString(rec(ds, 'spec.template.spec.nodeSelector')));
+  mapLines(w, 0, 'Labels', rec(ds, 'metadata.labels'), '=');
+  mapLines(w, 0, 'Annotations', rec(ds, 'metadata.annotations'), ': ', ['kubectl.kubernetes.io/last-applied-configuration']);
+  w.raw(`Desired Number of Nodes Scheduled: ${num(ds, 'status.desiredNumberScheduled')}\n`);
+  w.raw(`Current Number of Nodes Scheduled: ${num(ds, 'status.currentNumberScheduled')}\n`);
+  w.raw(`Number of Nodes Scheduled with Up-to-date Pods: ${num(ds, 'status.updatedNumberScheduled')}\n`);
+  w.raw(`Number of Nodes Scheduled with Available Pods: ${num(ds, 'status.numberAvailable')}\n`);
+  w.raw(`Number of Nodes Misscheduled: ${num(ds, 'status.numberMisscheduled')}\n`);
+  w.line(0, 'Pods Status:', podsStatus(pods.filter(ownedBy(ds))));
+  podTemplate(w, ds);
+  eventsSection(w, eventsFor(events, 'DaemonSet', nameOf(ds), namespaceOf(ds)), now, true);
+  return w.text();
+}
+
 export function describeDeployment(d: unknown, rss: unknown[], events: unknown[], now: number): string {
   const w = new Prefixed();
   w.line(0, 'Name:', nameOf(d));
@@ -375,21 +473,7 @@ export function describeDeployment(d: unknown, rss: unknown[], events: unknown[]
   if (str(d, 'spec.strategy.type', 'RollingUpdate') === 'RollingUpdate') {
     w.line(0, 'RollingUpdateStrategy:', `${str(d, 'spec.strategy.rollingUpdate.maxUnavailable', '25%')} max unavailable, ${str(d, 'spec.strategy.rollingUpdate.maxSurge', '25%')} max surge`);
   }
-  w.raw('Pod Template:\n');
-  mapLines(w, 1, 'Labels', rec(d, 'spec.template.metadata.labels'), '=');
-  w.raw('  Containers:\n');
-  for (const c of arr(d, 'spec.template.spec.containers')) {
-    w.raw(`   ${str(c, 'name')}:\n`);
-    w.line(2, 'Image:', str(c, 'image'));
-    const ports = arr(c, 'ports');
-    w.line(2, 'Port:', ports.length === 0 ? '<none>' : ports.map((p) => `${num(p, 'containerPort')}/${portProto(p)}`).join(', '));
-    w.line(2, 'Host Port:', ports.length === 0 ? '<none>' : ports.map((p) => `${num(p, 'hostPort')}/${portProto(p)}`).join(', '));
-    w.line(2, 'Environment:', '<none>');
-    w.line(2, 'Mounts:', '<none>');
-  }
-  w.line(1, 'Volumes:', '<none>');
-  w.line(1, 'Node-Selectors:', labelsString(rec(d, 'spec.template.spec.nodeSelector')));
-  w.line(1, 'Tolerations:', '<none>');
+  podTemplate(w, d);
   const conds = arr(d, 'status.conditions');
   if (conds.length > 0) {
     w.raw('Conditions:\n');

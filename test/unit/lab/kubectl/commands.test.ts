@@ -228,6 +228,9 @@ describe('reading the cluster', () => {
     expect(await kubectl(api, 'exec kube-proxy-brrvs -n kube-system -- hostname')).toEqual({ out: 'kube-proxy-brrvs\n', err: '', code: 0 });
     expect(await kubectl(api, 'exec -n kube-system kube-proxy-brrvs -- false')).toEqual({ out: '', err: 'command terminated with exit code 1\n', code: 1 });
     expect(api.execCalls.map((c) => c.argv)).toEqual([['hostname'], ['false']]);
+    const sh = await kubectl(api, 'exec -it -n kube-system kube-proxy-brrvs -- sh');
+    expect(sh.code).toBe(1);
+    expect(sh.err).toContain("kubectl exec kube-proxy-brrvs -- sh -c 'cat /etc/resolv.conf'");
   });
 
   it('get -w prints the list, then a row per change, until Ctrl-C', async () => {

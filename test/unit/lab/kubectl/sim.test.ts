@@ -118,4 +118,19 @@ describe('kubectl on a sim lab', () => {
     expect(r.out).toMatch(/^(Waiting for deployment "web" rollout to finish: .*\n)*deployment "web" successfully rolled out\n$/);
     expect(r.out).toContain('Waiting for deployment "web" rollout to finish');
   });
+
+  it('describe ds, rs, deploy of the system workloads', async () => {
+    const { k } = lab('1.33');
+    const ds = (await k('describe ds kube-proxy -n kube-system')).out;
+    expect(ds).toMatch(/^Name:           kube-proxy\nSelector:       k8s-app=kube-proxy\nNode-Selector:  kubernetes.io\/os=linux\n/);
+    expect(ds).toContain('\nDesired Number of Nodes Scheduled: 3\nCurrent Number of Nodes Scheduled: 3\n');
+    expect(ds).toContain('Pods Status:  3 Running / 0 Waiting / 0 Succeeded / 0 Failed\n');
+    expect(ds).toMatch(/\n   kube-proxy:\n    Image: +registry\.k8s\.io\/kube-proxy:v1\.33\.\d+\n/);
+    const rs = (await k('describe rs -n kube-system')).out;
+    expect(rs).toMatch(/^Name: +coredns-[a-z0-9]+\n/);
+    expect(rs).toContain('Controlled By:  Deployment/coredns\nReplicas:       2 current / 2 desired\n');
+    const d = (await k('describe deploy coredns -n kube-system')).out;
+    expect(d).toMatch(/Replicas: +2 desired \| 2 updated \| 2 total \| 2 available \| 0 unavailable\n/);
+    expect(d).toMatch(/NewReplicaSet: +coredns-[a-z0-9]+ \(2\/2 replicas created\)\n/);
+  });
 });
