@@ -279,10 +279,17 @@ function failure(res: Exclude<ConnectResult, { kind: 'response' }>, url: Url, ha
   }
 }
 
-/** The meter curl writes to stderr when its output is not a terminal. */
+/** curl's 5-character size/speed figure: `615`, `600k`, `12.0M`. */
+function curlSize(n: number): string {
+  if (n < 100000) return String(Math.round(n));
+  if (n < 10 * 1048576) return `${Math.round(n / 1024)}k`;
+  return `${(n / 1048576).toFixed(1)}M`;
+}
+
+/** The meter curl writes to stderr when its output is not a terminal (a local transfer takes about 1 ms). */
 function progressMeter(bytes: number): string {
-  const size = bytes >= 100000 ? `${Math.round(bytes / 1024)}k` : String(bytes);
-  const speed = bytes === 0 ? '0' : bytes >= 1000 ? `${Math.round(bytes)}`.length > 4 ? `${Math.round(bytes / 1024)}k` : String(bytes) : String(bytes);
+  const size = curlSize(bytes);
+  const speed = curlSize(bytes * 1000);
   return (
     '  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n' +
     '                                 Dload  Upload   Total   Spent    Left  Speed\n' +

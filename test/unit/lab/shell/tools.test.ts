@@ -207,7 +207,7 @@ describe('curl', () => {
     host.answers.set('127.0.0.1:30450', nginx);
     let err = '';
     await runShellLine(host, 'curl localhost:30450 >/dev/null; curl -I localhost:30450', { stdout: () => {}, stderr: (s) => (err += s) });
-    expect(err).toBe('  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n                                 Dload  Upload   Total   Spent    Left  Speed\n\r100    27  100    27    0     0     27      0 --:--:-- --:--:-- --:--:--     27\n');
+    expect(err).toBe('  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n                                 Dload  Upload   Total   Spent    Left  Speed\n\r100    27  100    27    0     0  27000      0 --:--:-- --:--:-- --:--:--  27000\n');
     err = '';
     const status = await runShellLine(host, 'watch hostname', { stdout: () => {}, stderr: (s) => (err += s) });
     expect(status).toBe(1);
