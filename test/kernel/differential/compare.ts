@@ -78,7 +78,9 @@ export function fromEngine(t: PacketTrace): Comparable {
 export function enginePacket(topo: Topology, p: Required<ProbeSpec>): Packet {
   if (p.from === 'node') return { ingress: 'node', proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport };
   if (p.from === 'ext' || p.from === 'remote') return { ingress: 'external', proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport, inIface: 'eth0' };
-  return { ingress: 'pod', proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport, inIface: topo.podIface.get(p.from) ?? 'cni0' };
+  // Routed (and br_netfilter-bridged) pod traffic enters netfilter on the bridge: `-i cni0`, not the veth.
+  if (!topo.podIface.has(p.from)) throw new Error(`no pod ${p.from} in the topology`);
+  return { ingress: 'pod', proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport, inIface: 'cni0' };
 }
 
 export function engineRuleset(text: string): Ruleset {

@@ -201,12 +201,17 @@ export class KernelNode {
     this.loaded = full;
     const kernelText = withTraceRules(full);
     const SEP = '@@chainlab@@';
-    const out = nsRun(this.topo.node, ['sh', '-c', [
+    const res = nsRun(this.topo.node, ['sh', '-c', [
       'iptables-restore || exit 1',
       'conntrack -F >/dev/null 2>&1',
       'for f in /proc/net/xt_recent/*; do [ -e "$f" ] && echo / > "$f"; done',
       `echo ${SEP}`, 'nft -a list ruleset', `echo ${SEP}`, 'iptables-save -c',
-    ].join('\n')], { input: kernelText }).stdout.split(`${SEP}\n`);
+    ].join('\n')], { input: kernelText, allowFail: true });
+    if (res.status !== 0) {
+      const n = Number(/line (\d+)/.exec(res.stderr)?.[1] ?? 0);
+      throw new Error(`iptables-restore refused the case's ruleset: ${res.stderr.trim()}\n${n > 0 ? `line ${n}: ${kernelText.split('\n')[n - 1] ?? ''}` : kernelText}`);
+    }
+    const out = res.stdout.split(`${SEP}\n`);
     const all = parseNftRuleset(out[1] ?? '');
     this.handles = new Map(TABLES.map((t) => [t as string, all.get(t) ?? new Map<string, number[]>()]));
     this.traceRules = ['PREROUTING', 'OUTPUT'].flatMap((chain) => (this.handles.get('raw')?.get(chain) ?? []).slice(0, TRACE_RULES.length).map((handle) => ({ table: 'raw', chain, handle })));
