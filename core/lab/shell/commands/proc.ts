@@ -80,7 +80,7 @@ export const ps: ShellCommand = async (args, io, ctx) => {
   }
   let rows = allProcesses(ctx);
   if (pids.length) rows = rows.filter((r) => pids.includes(r.pid));
-  else if (!all) rows = rows.filter((r) => r.tty === ctx.tty && r.tty !== '?');
+  else if (!all) rows = rows.filter((r) => r.companion === true || r.ppid === ctx.shellPid || (r.tty === ctx.tty && r.tty !== '?' && r.user === ctx.user));
   const now = ctx.host.now();
   if (bsd) {
     io.stdout('USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\n');

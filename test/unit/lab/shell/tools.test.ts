@@ -84,6 +84,11 @@ describe('processes, sockets and jobs', () => {
     expect(r.out).toBe('root      11558  11539  0 Mar23 ?        00:06:37 /usr/local/bin/kube-proxy --config=/var/lib/kube-proxy/config.conf --hostname-override=k8s1\n');
   });
 
+  it('plain ps lists the shell and itself', async () => {
+    const r = await sh('ps');
+    expect(r.out).toMatch(/^    PID TTY          TIME CMD\n *\d+ pts\/0    00:00:00 bash\n *\d+ pts\/0    00:00:00 ps\n$/);
+  });
+
   it('ps -ef | grep lists the grep itself, as on a real node', async () => {
     const r = await sh('ps -ef | grep kube-proxy');
     expect(r.out.split('\n').filter(Boolean)).toHaveLength(2);
