@@ -307,3 +307,201 @@ export const SCENARIOS: Scenario[] = [
     };
   }),
 ];
+
+// ---- Traffic policies, terminating endpoints, masquerading (the rest of kube-proxy's flow tests). ----
+
+type Cond = { ready: boolean; serving: boolean; terminating: boolean };
+const READY: Cond = { ready: true, serving: true, terminating: false };
+const SERVING_TERMINATING: Cond = { ready: false, serving: true, terminating: true };
+const GONE: Cond = { ready: false, serving: false, terminating: true };
+const on = (ip: string, nodeName: string, c: Cond = READY) => ep(ip, { nodeName, conditions: c });
+const unnamed = [{ name: '', port: 80 }];
+
+function itp(id: string, policy: 'Cluster' | 'Local', endpoints: [string, string][], flow: Flow): Scenario[] {
+  const svc = service('ns1', 'svc1', { clusterIP: '172.30.1.1', selector: { foo: 'bar' }, ports: [port('', 80)], internalTrafficPolicy: policy });
+  const base = { from: `TestInternalTrafficPolicy (${id})`, family: 4 as const, config: config(), services: [svc] };
+  return [
+    { ...base, id: `internal-traffic-policy-${id}`, slices: [slice('ns1', 'svc1', endpoints.map(([ip, n]) => on(ip, n)), unnamed)], flows: [flow] },
+    {
+      ...base,
+      id: `internal-traffic-policy-${id}-deleted`,
+      from: `${base.from}, after its EndpointSlice is deleted`,
+      slices: [],
+      flows: [{ name: 'endpoints deleted', src: '10.0.0.2', dst: '172.30.1.1', dport: 80, expect: verdict('REJECT'), masq: false }],
+    },
+  ];
+}
+
+function terminating(policy: 'Local' | 'Cluster', id: string, endpoints: ReturnType<typeof on>[], flows: Flow[]): Scenario[] {
+  const svc = lbService('svc1', { clusterIP: '172.30.1.1', type: 'LoadBalancer', externalTrafficPolicy: policy, ports: [port('', 80, { targetPort: 80 })], healthCheckNodePort: 30000 }, ['1.2.3.4']);
+  const base = { from: `TestTerminatingEndpointsTrafficPolicy${policy} (${id})`, family: 4 as const, config: config(), services: [svc] };
+  return [
+    { ...base, id: `terminating-${policy.toLowerCase()}-${id}`, slices: [slice('ns1', 'svc1', endpoints, unnamed)], flows },
+    {
+      ...base,
+      id: `terminating-${policy.toLowerCase()}-${id}-deleted`,
+      from: `${base.from}, after its EndpointSlice is deleted`,
+      slices: [],
+      flows: [
+        { name: 'pod to clusterIP after endpoints deleted', src: '10.0.0.2', dst: '172.30.1.1', dport: 80, expect: verdict('REJECT'), masq: false },
+        { name: 'external to LB after endpoints deleted', src: EXTERNAL_CLIENT, dst: '1.2.3.4', dport: 80, expect: verdict('REJECT'), masq: false },
+      ],
+    },
+  ];
+}
+
+const podToCip = (eps: string[], masq = false): Flow => ({ name: 'pod to clusterIP', src: '10.0.0.2', dst: '172.30.1.1', dport: 80, expect: eps.length > 0 ? dnat(...eps) : verdict('REJECT'), masq });
+const extToLb = (name: string, e: Expect, masq: boolean): Flow => ({ name, src: EXTERNAL_CLIENT, dst: '1.2.3.4', dport: 80, expect: e, masq });
+
+/** The flows of TestInternalExternalMasquerade with a working local-traffic detector and no masqueradeAll. */
+function masqueradeFlows(): Flow[] {
+  const nodeIP = NODE_IPS_V4[0]!;
+  const svc1 = dnat('10.180.0.1:80', '10.180.1.1:80');
+  const svc2 = dnat('10.180.0.2:80', '10.180.1.2:80');
+  const svc3 = dnat('10.180.0.3:80', '10.180.1.3:80');
+  const f = (name: string, src: string, dst: string, dport: number, expect: Expect, masq: boolean): Flow => ({ name, src, dst, dport, expect, masq });
+  return [
+    f('pod to ClusterIP', '10.0.0.2', '172.30.0.41', 80, svc1, false),
+    f('pod to NodePort', '10.0.0.2', nodeIP, 3001, svc1, true),
+    f('pod to LB', '10.0.0.2', '1.2.3.4', 80, svc1, true),
+    f('node to ClusterIP', nodeIP, '172.30.0.41', 80, svc1, true),
+    f('node to NodePort', nodeIP, nodeIP, 3001, svc1, true),
+    f('localhost to NodePort', '127.0.0.1', '127.0.0.1', 3001, svc1, true),
+    f('node to LB', nodeIP, '1.2.3.4', 80, svc1, true),
+    f('external to ClusterIP', EXTERNAL_CLIENT, '172.30.0.41', 80, svc1, true),
+    f('external to NodePort', EXTERNAL_CLIENT, nodeIP, 3001, svc1, true),
+    f('external to LB', EXTERNAL_CLIENT, '1.2.3.4', 80, svc1, true),
+    f('pod to ClusterIP with eTP:Local', '10.0.0.2', '172.30.0.42', 80, svc2, false),
+    f('pod to NodePort with eTP:Local', '10.0.0.2', nodeIP, 3002, svc2, false),
+    f('pod to LB with eTP:Local', '10.0.0.2', '5.6.7.8', 80, svc2, false),
+    f('node to ClusterIP with eTP:Local', nodeIP, '172.30.0.42', 80, svc2, true),
+    // (kube-proxy's case sends this one to svc1's NodePort 3001.)
+    f('node to NodePort with eTP:Local', nodeIP, nodeIP, 3001, svc1, true),
+    f('localhost to NodePort with eTP:Local', '127.0.0.1', '127.0.0.1', 3002, svc2, true),
+    f('node to LB with eTP:Local', nodeIP, '5.6.7.8', 80, svc2, true),
+    f('external to ClusterIP with eTP:Local', EXTERNAL_CLIENT, '172.30.0.42', 80, svc2, true),
+    f('external to NodePort with eTP:Local', EXTERNAL_CLIENT, nodeIP, 3002, dnat('10.180.0.2:80'), false),
+    f('external to LB with eTP:Local', EXTERNAL_CLIENT, '5.6.7.8', 80, dnat('10.180.0.2:80'), false),
+    f('pod to ClusterIP with iTP:Local', '10.0.0.2', '172.30.0.43', 80, dnat('10.180.0.3:80'), false),
+    f('pod to NodePort with iTP:Local', '10.0.0.2', nodeIP, 3003, svc3, true),
+    f('pod to LB with iTP:Local', '10.0.0.2', '9.10.11.12', 80, svc3, true),
+    f('node to ClusterIP with iTP:Local', nodeIP, '172.30.0.43', 80, dnat('10.180.0.3:80'), true),
+    f('node to NodePort with iTP:Local', nodeIP, nodeIP, 3003, svc3, true),
+    f('localhost to NodePort with iTP:Local', '127.0.0.1', '127.0.0.1', 3003, svc3, true),
+    f('node to LB with iTP:Local', nodeIP, '9.10.11.12', 80, svc3, true),
+    f('external to ClusterIP with iTP:Local', EXTERNAL_CLIENT, '172.30.0.43', 80, dnat('10.180.0.3:80'), true),
+    f('external to NodePort with iTP:Local', EXTERNAL_CLIENT, nodeIP, 3003, svc3, true),
+    f('external to LB with iTP:Local', EXTERNAL_CLIENT, '9.10.11.12', 80, svc3, true),
+  ];
+}
+
+function masqueradeScenario(id: string, masqueradeAll: boolean, localDetector: boolean, overrides: Record<string, { expect?: Expect; masq?: boolean }>): Scenario {
+  const cfg: KubeProxyConfiguration = localDetector ? config() : { apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration' };
+  if (masqueradeAll) cfg.iptables = { masqueradeAll: true };
+  const lb = (ns: string, name: string, ip: string, nodePort: number, hc: number, extra: Partial<ServiceObject['spec']>, lbIP: string) =>
+    service(ns, name, { type: 'LoadBalancer', clusterIP: ip, ports: [port('p80', 80, { nodePort })], healthCheckNodePort: hc, ...extra }, [lbIP]);
+  const pair = (ns: string, name: string, n: number) => slice(ns, name, [on(`10.180.0.${n}`, NODE_NAME), on(`10.180.1.${n}`, 'remote')], tcp80());
+  return {
+    id: `internal-external-masquerade-${id}`,
+    from: `TestInternalExternalMasquerade (${id})`,
+    family: 4,
+    config: cfg,
+    services: [
+      lb('ns1', 'svc1', '172.30.0.41', 3001, 30001, {}, '1.2.3.4'),
+      lb('ns2', 'svc2', '172.30.0.42', 3002, 30002, { externalTrafficPolicy: 'Local' }, '5.6.7.8'),
+      lb('ns3', 'svc3', '172.30.0.43', 3003, 30003, { internalTrafficPolicy: 'Local' }, '9.10.11.12'),
+    ],
+    slices: [pair('ns1', 'svc1', 1), pair('ns2', 'svc2', 2), pair('ns3', 'svc3', 3)],
+    flows: masqueradeFlows().map((fl) => ({ ...fl, ...overrides[fl.name] })),
+  };
+}
+
+const toClusterIpMasqAll = { 'pod to ClusterIP': { masq: true }, 'pod to ClusterIP with eTP:Local': { masq: true }, 'pod to ClusterIP with iTP:Local': { masq: true } };
+const noDetectorLocalOnly = { 'pod to NodePort with eTP:Local': { expect: dnat('10.180.0.2:80') }, 'pod to LB with eTP:Local': { expect: dnat('10.180.0.2:80') } };
+
+SCENARIOS.push(
+  ...itp('cluster', 'Cluster', [['10.0.1.1', NODE_NAME], ['10.0.1.2', 'node1'], ['10.0.1.3', 'node2']], {
+    name: 'pod to ClusterIP hits all endpoints',
+    src: '10.0.0.2',
+    dst: '172.30.1.1',
+    dport: 80,
+    expect: dnat('10.0.1.1:80', '10.0.1.2:80', '10.0.1.3:80'),
+    masq: false,
+  }),
+  ...itp('local-one-local-endpoint', 'Local', [['10.0.1.1', NODE_NAME], ['10.0.1.2', 'node1'], ['10.0.1.3', 'node2']], {
+    name: 'pod to ClusterIP hits only local endpoint',
+    src: '10.0.0.2',
+    dst: '172.30.1.1',
+    dport: 80,
+    expect: dnat('10.0.1.1:80'),
+    masq: false,
+  }),
+  ...itp('local-several-local-endpoints', 'Local', [['10.0.1.1', NODE_NAME], ['10.0.1.2', NODE_NAME], ['10.0.1.3', 'node2']], {
+    name: 'pod to ClusterIP hits all local endpoints',
+    src: '10.0.0.2',
+    dst: '172.30.1.1',
+    dport: 80,
+    expect: dnat('10.0.1.1:80', '10.0.1.2:80'),
+    masq: false,
+  }),
+  ...itp('local-no-local-endpoints', 'Local', [['10.0.1.1', 'node0'], ['10.0.1.2', 'node1'], ['10.0.1.3', 'node2']], {
+    name: 'no endpoints',
+    src: '10.0.0.2',
+    dst: '172.30.1.1',
+    dport: 80,
+    expect: verdict('DROP'),
+    masq: false,
+  }),
+  ...terminating(
+    'Local',
+    'ready-endpoints-exist',
+    [on('10.0.1.1', NODE_NAME), on('10.0.1.2', NODE_NAME), on('10.0.1.3', NODE_NAME, SERVING_TERMINATING), on('10.0.1.4', NODE_NAME, GONE), on('10.0.1.5', 'node-1')],
+    [podToCip(['10.0.1.1:80', '10.0.1.2:80', '10.0.1.5:80']), extToLb('external to LB', dnat('10.0.1.1:80', '10.0.1.2:80'), false)],
+  ),
+  ...terminating(
+    'Local',
+    'only-terminating-endpoints-exist',
+    [on('10.0.1.2', NODE_NAME, SERVING_TERMINATING), on('10.0.1.3', NODE_NAME, SERVING_TERMINATING), on('10.0.1.4', NODE_NAME, GONE), on('10.0.1.5', 'node-1')],
+    [podToCip(['10.0.1.5:80']), extToLb('external to LB', dnat('10.0.1.2:80', '10.0.1.3:80'), false)],
+  ),
+  ...terminating('Local', 'terminating-endpoints-on-remote-node', [on('10.0.1.5', 'node-1', SERVING_TERMINATING)], [
+    podToCip(['10.0.1.5:80']),
+    extToLb('external to LB, no locally-usable endpoints', verdict('DROP'), false),
+  ]),
+  ...terminating('Local', 'no-usable-endpoints-on-any-node', [on('10.0.1.5', NODE_NAME, GONE), on('10.0.1.5', 'node-1', GONE)], [
+    { ...podToCip([]), name: 'pod to clusterIP, no usable endpoints' },
+    extToLb('external to LB, no usable endpoints', verdict('REJECT'), false),
+  ]),
+  ...terminating(
+    'Cluster',
+    'ready-endpoints-exist',
+    [on('10.0.1.1', NODE_NAME), on('10.0.1.2', NODE_NAME), on('10.0.1.3', 'another-node', SERVING_TERMINATING), on('10.0.1.4', 'another-node', GONE), on('10.0.1.5', 'another-node')],
+    [podToCip(['10.0.1.1:80', '10.0.1.2:80', '10.0.1.5:80']), extToLb('external to LB', dnat('10.0.1.1:80', '10.0.1.2:80', '10.0.1.5:80'), true)],
+  ),
+  ...terminating(
+    'Cluster',
+    'only-terminating-endpoints-exist',
+    [on('10.0.1.2', NODE_NAME, SERVING_TERMINATING), on('10.0.1.3', NODE_NAME, SERVING_TERMINATING), on('10.0.1.4', 'another-node', GONE), on('10.0.1.5', 'another-node', SERVING_TERMINATING)],
+    [podToCip(['10.0.1.2:80', '10.0.1.3:80', '10.0.1.5:80']), extToLb('external to LB', dnat('10.0.1.2:80', '10.0.1.3:80', '10.0.1.5:80'), true)],
+  ),
+  ...terminating('Cluster', 'terminating-endpoints-on-remote-node', [on('10.0.1.5', 'node-1', SERVING_TERMINATING)], [
+    podToCip(['10.0.1.5:80']),
+    extToLb('external to LB', dnat('10.0.1.5:80'), true),
+  ]),
+  ...terminating('Cluster', 'no-usable-endpoints-on-any-node', [on('10.0.1.5', NODE_NAME, GONE), on('10.0.1.5', 'node-1', GONE)], [
+    podToCip([]),
+    extToLb('external to LB', verdict('REJECT'), false),
+  ]),
+  masqueradeScenario('base', false, true, {}),
+  masqueradeScenario('no-local-traffic-detector', false, false, {
+    'node to ClusterIP': { masq: false },
+    'node to ClusterIP with eTP:Local': { masq: false },
+    'node to ClusterIP with iTP:Local': { masq: false },
+    'external to ClusterIP': { masq: false },
+    'external to ClusterIP with eTP:Local': { masq: false },
+    'external to ClusterIP with iTP:Local': { masq: false },
+    ...noDetectorLocalOnly,
+  }),
+  masqueradeScenario('masquerade-all', true, true, toClusterIpMasqAll),
+  masqueradeScenario('masquerade-all-no-local-traffic-detector', true, false, { ...toClusterIpMasqAll, ...noDetectorLocalOnly }),
+);
