@@ -57,3 +57,14 @@ export function labelsString(labels: Record<string, string>, none = '<none>'): s
 export function deepClone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
+
+/** Keys in sorted order at every level, as Go's encoding/json writes maps (kubectl prints unstructured objects). */
+export function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (isObject(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
+    return out;
+  }
+  return v;
+}

@@ -5,7 +5,7 @@
 // one action are joined by a space; maps and lists print as compact JSON.
 // Missing keys print nothing, as with kubectl get's --allow-missing-template-keys.
 
-import { isObject } from '../obj.js';
+import { isObject, sortKeys } from '../obj.js';
 
 type Segment =
   | { t: 'field'; name: string }
@@ -238,7 +238,7 @@ function toText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === null || v === undefined) return '';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return goJson(v);
+  return goJson(sortKeys(v));
 }
 
 function run(nodes: Node[], data: unknown): string {

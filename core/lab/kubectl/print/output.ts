@@ -6,18 +6,10 @@
 
 import YAML from 'yaml';
 import { goJson } from './jsonpath.js';
-import { isObject, nameOf, str } from '../obj.js';
-import { qualifiedSingular, resolveResource } from '../resources.js';
+import { isObject, nameOf, sortKeys, str } from '../obj.js';
 
-export function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (isObject(v)) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
-    return out;
-  }
-  return v;
-}
+export { sortKeys };
+import { qualifiedSingular, resolveResource } from '../resources.js';
 
 /** Objects kubectl hides unless --show-managed-fields. */
 export function stripManagedFields(o: unknown): unknown {

@@ -79,6 +79,8 @@ describe('jsonpath', () => {
     ['{range .items[*]}{.metadata.name}{"\\t"}{.status.podIP}{"\\n"}{end}', list, 'nginx\t10.244.0.11\nother\t10.244.1.3\n'],
     ['{.items[?(@.metadata.labels.app=="db")].status.podIP}', list, '10.244.1.3'],
     ['{.metadata.labels}', pod, '{"app":"web"}'],
+    ['{.spec.containers[0]}', pod, '{"name":"a","ports":[{"containerPort":80}]}'],
+    ['{.x}', { x: { port: 80, nodePort: 30450, protocol: 'TCP' } }, '{"nodePort":30450,"port":80,"protocol":"TCP"}'],
     ['{..containerPort}', pod, '80'],
     ['{.metadata.missing}', pod, ''],
     ["{.metadata.labels['app']}", pod, 'web'],

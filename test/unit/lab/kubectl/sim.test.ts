@@ -133,4 +133,19 @@ describe('kubectl on a sim lab', () => {
     expect(d).toMatch(/Replicas: +2 desired \| 2 updated \| 2 total \| 2 available \| 0 unavailable\n/);
     expect(d).toMatch(/NewReplicaSet: +coredns-[a-z0-9]+ \(2\/2 replicas created\)\n/);
   });
+
+  it('patch a NodePort service: nodePort, type, selector; expose a service', async () => {
+    const { k } = lab('1.33');
+    await k(['create', 'deployment', 'nginx', '--image=nginx', '--port=80']);
+    expect((await k('expose deploy nginx --type=NodePort')).out).toBe('service/nginx exposed\n');
+    expect((await k(['patch', 'svc', 'nginx', '-p', '{"spec":{"ports":[{"port":80,"nodePort":30450}]}}'])).out).toBe('service/nginx patched\n');
+    expect((await k(['get', 'svc', 'nginx', '-o', 'jsonpath={.spec.ports}'])).out).toBe('[{"nodePort":30450,"port":80,"protocol":"TCP","targetPort":80}]');
+    const bad = await k(['patch', 'svc', 'nginx', '-p', '{"spec":{"clusterIP":"10.96.5.5"}}']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^The Service "nginx" is invalid: spec\.clusterIPs?\[0\]: Invalid value: .*may not change once set\n$/);
+    expect((await k(['patch', 'svc', 'nginx', '--type=merge', '-p', '{"spec":{"selector":{"app":"other"}}}'])).out).toBe('service/nginx patched\n');
+    expect((await k('get ep nginx')).out).toMatch(/^NAME +ENDPOINTS +AGE\nnginx +<none> +\d+s\n$/);
+    expect((await k('expose svc nginx --name=copy')).out).toBe('service/copy exposed\n');
+    expect((await k(['get', 'svc', 'copy', '-o', 'jsonpath={.spec.selector.app} {.spec.type} {.spec.ports[0].port}'])).out).toBe('other ClusterIP 80');
+  });
 });
