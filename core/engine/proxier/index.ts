@@ -17,7 +17,7 @@ import { isServiceChainName } from './names.js';
 
 export type { KubeProxyVersion, ProxierInput, ProxierOutput, HostFacts, SyncChanges } from './types.js';
 export { DEFAULT_HOST_FACTS, DEFAULT_KUBE_PROXY_VERSION } from './types.js';
-export { servicePortChainName, isServiceChainName, portProtoHash } from './names.js';
+export { servicePortChainName, isServiceChainName, portProtoHash, clearChainNameCache } from './names.js';
 export type { ServiceChainKind } from './names.js';
 export { syncContext, masqueradeMarkFor } from './context.js';
 export { canonicalLine, restoreLine, savedProbability } from './rules.js';

@@ -32,16 +32,12 @@ export function renderTable(name: 'filter' | 'nat', t: TableText, style: LineSty
   // Stale chains are declared (which flushes them) among the others, then removed with -X.
   const declared = orderChains([...t.chains, ...deleted]);
   const chains = declared.filter((c) => live.has(c));
-  const byChain = new Map<string, RuleLine[]>();
-  for (const r of t.rules) {
-    let l = byChain.get(r.chain);
-    if (l === undefined) byChain.set(r.chain, (l = []));
-    l.push(r);
-  }
-  const parts: string[] = [`*${name}\n`];
-  for (const c of declared) parts.push(`:${c} - [0:0]\n`);
-  for (const c of chains) for (const r of byChain.get(c) ?? []) parts.push(renderLine(r, style), '\n');
-  for (const c of deleted) parts.push(`-X ${c}\n`);
-  parts.push('COMMIT\n');
-  return parts.join('');
+  // Rendered text per chain, in generation order within each chain.
+  const byChain = new Map<string, string>();
+  for (const r of t.rules) byChain.set(r.chain, (byChain.get(r.chain) ?? '') + renderLine(r, style) + '\n');
+  let out = `*${name}\n`;
+  for (const c of declared) out += `:${c} - [0:0]\n`;
+  for (const c of chains) out += byChain.get(c) ?? '';
+  for (const c of deleted) out += `-X ${c}\n`;
+  return out + 'COMMIT\n';
 }

@@ -52,9 +52,29 @@ export type ServiceChainKind = 'SVC' | 'SVL' | 'EXT' | 'FW' | 'SEP' | 'XLB';
 export function servicePortChainName(kind: ServiceChainKind, servicePortName: string, protocol: string, endpoint?: string): string {
   if (kind === 'SEP') {
     if (endpoint === undefined) throw new Error('servicePortChainName: a SEP chain needs an endpoint');
-    return `KUBE-SEP-${portProtoHash(servicePortName + protocol + endpoint)}`;
+    return `KUBE-SEP-${cachedHash(servicePortName + protocol + endpoint)}`;
   }
-  return `KUBE-${kind}-${portProtoHash(servicePortName + protocol)}`;
+  return `KUBE-${kind}-${cachedHash(servicePortName + protocol)}`;
+}
+
+// kube-proxy hashes a name once, when the service or endpoint object changes,
+// not on every sync; this bounded cache gives resyncs the same economy.
+const CACHE_LIMIT = 400_000;
+let cache = new Map<string, string>();
+
+function cachedHash(text: string): string {
+  let h = cache.get(text);
+  if (h === undefined) {
+    h = portProtoHash(text);
+    if (cache.size >= CACHE_LIMIT) cache = new Map();
+    cache.set(text, h);
+  }
+  return h;
+}
+
+/** Forgets cached hashes (benchmarks measure a cold first sync with it). */
+export function clearChainNameCache(): void {
+  cache = new Map();
 }
 
 /** Chains whose names kube-proxy derives from services (the only ones it deletes when stale). */

@@ -43,8 +43,9 @@ function restoreWord(w: string, prev: string | undefined): string {
 
 /** The line exactly as kube-proxy writes it into its iptables-restore input. */
 export function restoreLine(r: RuleLine): string {
-  let s = `-A ${r.chain}`;
-  for (let i = 0; i < r.args.length; i++) s += ' ' + restoreWord(r.args[i]!, r.args[i - 1]);
+  let s = '-A ' + r.chain;
+  const a = r.args;
+  for (let i = 0; i < a.length; i++) s += ' ' + (i > 0 && a[i - 1] === '--comment' ? restoreWord(a[i]!, '--comment') : a[i]!);
   return s;
 }
 
