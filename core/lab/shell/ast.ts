@@ -8,7 +8,9 @@ export type WordPart =
   /** `~` at the start of a word. */
   | { kind: 'tilde' }
   /** `$(…)`. */
-  | { kind: 'cmd'; script: Script; quoted: boolean };
+  | { kind: 'cmd'; script: Script; quoted: boolean }
+  /** `$(( … ))`: the expression text, its `$x` expanded before evaluation. */
+  | { kind: 'arith'; expr: Word; quoted: boolean };
 
 export type Word = WordPart[];
 

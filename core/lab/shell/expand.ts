@@ -1,6 +1,7 @@
 // Word expansion as bash does it for the words people type: tilde, parameters
 // (with `:-` defaults and `${#x}`), command substitution, quote removal and
-// field splitting of unquoted results on blanks. (No globbing, no arithmetic.)
+// field splitting of unquoted results on blanks, `$(( ))` arithmetic and
+// brace expansion (`{1..5}`, `{a,b}`). (No globbing.)
 
 import type { Script, Word } from './ast.js';
 
@@ -52,6 +53,12 @@ async function pieces(word: Word, ctx: ExpandContext): Promise<Piece[]> {
         out.push({ text: value ?? '', split: !part.quoted, quoted: part.quoted });
         break;
       }
+      case 'arith': {
+        const text = await expandToString(part.expr, ctx);
+        const v = arithmetic(text, ctx);
+        out.push({ text: String(v), split: !part.quoted, quoted: part.quoted });
+        break;
+      }
       case 'cmd': {
         const text = (await ctx.substitute(part.script)).replace(/\n+$/, '');
         out.push({ text, split: !part.quoted, quoted: part.quoted });
@@ -99,6 +106,114 @@ export async function expandToString(word: Word, ctx: ExpandContext): Promise<st
 
 export async function expandWords(words: Word[], ctx: ExpandContext): Promise<string[]> {
   const out: string[] = [];
-  for (const w of words) out.push(...(await expandWord(w, ctx)));
+  for (const w of words) for (const b of braceExpand(w)) out.push(...(await expandWord(b, ctx)));
   return out;
+}
+
+/** `{1..5}`, `{a,b,c}` inside an unquoted literal part, with its prefix and suffix (one level). */
+export function braceExpand(word: Word): Word[] {
+  for (let i = 0; i < word.length; i++) {
+    const p = word[i]!;
+    if (p.kind !== 'lit' || p.quoted) continue;
+    const m = /\{(-?\d+)\.\.(-?\d+)\}|\{([^{},\s]*(?:,[^{},\s]*)+)\}/.exec(p.text);
+    if (!m) continue;
+    let items: string[];
+    if (m[1] !== undefined) {
+      const a = Number(m[1]);
+      const b = Number(m[2]);
+      const step = a <= b ? 1 : -1;
+      items = [];
+      for (let x = a; step > 0 ? x <= b : x >= b; x += step) {
+        items.push(String(x));
+        if (items.length >= 100000) break;
+      }
+    } else items = m[3]!.split(',');
+    const before = p.text.slice(0, m.index);
+    const after = p.text.slice(m.index + m[0].length);
+    return items.flatMap((it) =>
+      braceExpand([...word.slice(0, i), { kind: 'lit', text: before + it + after, quoted: false }, ...word.slice(i + 1)]),
+    );
+  }
+  return [word];
+}
+
+/** Integer arithmetic as `$(( ))` does it: + - * / % ** ( ), comparisons, &&, ||, !, names as variables. */
+export function arithmetic(text: string, ctx: Pick<ExpandContext, 'lookup'>): number {
+  const toks = text.match(/\d+|[A-Za-z_][A-Za-z0-9_]*|\*\*|==|!=|<=|>=|&&|\|\||[-+*/%()<>!]/g) ?? [];
+  let i = 0;
+  const peek = (): string | undefined => toks[i];
+  const value = (name: string): number => {
+    const v = ctx.lookup(name);
+    return v === undefined || v === '' ? 0 : Number.isFinite(Number(v)) ? Math.trunc(Number(v)) : 0;
+  };
+  const primary = (): number => {
+    const t = toks[i++];
+    if (t === undefined) return 0;
+    if (t === '(') {
+      const v = or();
+      i++;
+      return v;
+    }
+    if (t === '-') return -primary();
+    if (t === '+') return primary();
+    if (t === '!') return primary() === 0 ? 1 : 0;
+    if (/^\d+$/.test(t)) return Number(t);
+    return value(t);
+  };
+  const pow = (): number => {
+    const a = primary();
+    if (peek() === '**') {
+      i++;
+      return a ** pow();
+    }
+    return a;
+  };
+  const mul = (): number => {
+    let a = pow();
+    for (;;) {
+      const op = peek();
+      if (op !== '*' && op !== '/' && op !== '%') return a;
+      i++;
+      const b = pow();
+      a = op === '*' ? a * b : b === 0 ? 0 : op === '/' ? Math.trunc(a / b) : a % b;
+    }
+  };
+  const add = (): number => {
+    let a = mul();
+    for (;;) {
+      const op = peek();
+      if (op !== '+' && op !== '-') return a;
+      i++;
+      a = op === '+' ? a + mul() : a - mul();
+    }
+  };
+  const cmp = (): number => {
+    let a = add();
+    for (;;) {
+      const op = peek();
+      if (!op || !['<', '>', '<=', '>=', '==', '!='].includes(op)) return a;
+      i++;
+      const b = add();
+      a = Number(op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : op === '>=' ? a >= b : op === '==' ? a === b : a !== b);
+    }
+  };
+  const and = (): number => {
+    let a = cmp();
+    while (peek() === '&&') {
+      i++;
+      const b = cmp();
+      a = Number(a !== 0 && b !== 0);
+    }
+    return a;
+  };
+  const or = (): number => {
+    let a = and();
+    while (peek() === '||') {
+      i++;
+      const b = and();
+      a = Number(a !== 0 || b !== 0);
+    }
+    return a;
+  };
+  return or();
 }

@@ -530,7 +530,23 @@ class Parser {
   readDollar(quoted: boolean): WordPart | null {
     const n = this.peek(1);
     if (n === '(') {
-      if (this.peek(2) === '(') return null; // arithmetic: not supported, kept literal
+      if (this.peek(2) === '(') {
+        // $(( expr )): up to the matching `))`
+        let depth = 0;
+        let j = this.pos + 3;
+        for (; j < this.src.length; j++) {
+          const c = this.src[j];
+          if (c === '(') depth++;
+          else if (c === ')') {
+            if (depth === 0 && this.src[j + 1] === ')') break;
+            depth--;
+          }
+        }
+        if (j >= this.src.length) throw new Incomplete("unexpected EOF while looking for matching `)'");
+        const inner = this.src.slice(this.pos + 3, j);
+        this.pos = j + 2;
+        return { kind: 'arith', expr: parseHeredocBody(inner, true), quoted };
+      }
       this.pos += 2;
       const script = this.parseScript(')');
       this.pos++;

@@ -40,6 +40,13 @@ describe('node shell: lists, statuses, expansion', () => {
     expect((await sh('for i in $(seq 3); do echo n$i; done')).out).toBe('n1\nn2\nn3\n');
   });
 
+  it('expands $(( )) arithmetic and {a,b} / {1..3} braces', async () => {
+    expect((await sh('i=2; echo $((i*3+1)) $(( (1+2) % 2 )) "$((10/3))"')).out).toBe('7 1 3\n');
+    expect((await sh('i=0; while [ $i -lt 3 ]; do echo $i; i=$((i+1)); done')).out).toBe('0\n1\n2\n');
+    expect((await sh('for n in {1..3}; do echo -n "$n "; done; echo x{a,b}y')).out).toBe('1 2 3 xay xby\n');
+    expect((await sh('echo "{1..3}"')).out).toBe('{1..3}\n');
+  });
+
   it('pipes, with the last command giving the status', async () => {
     expect((await sh('printf "b\\na\\nc\\n" | sort | head -2')).out).toBe('a\nb\n');
     expect((await sh('echo x | grep y')).status).toBe(1);
