@@ -447,138 +447,193 @@ export function initialState(node: NodeView, packet: Packet, decider: Decider, t
   };
 }
 
-export function walkPacket(compiled: CompiledRuleset, node: NodeView, packet: Packet, opts: WalkOptions): WalkResult {
-  const s = initialState(node, packet, opts.decider, opts.table, opts.commit);
-  const w = new Walk(compiled, node, s, opts);
-  const origDst = s.dst;
-  const origDport = s.dport;
-  const origSrc = s.src;
-  const origSport = s.sport;
-  const ports = s.proto !== 'icmp';
-  let ctEntryId: number | null = null;
+/** The text of an address, cached per IP object (DNAT targets and node addresses are shared objects). */
+const ipTexts = new WeakMap<IP, string>();
+function ipText(ip: IP): string {
+  let t = ipTexts.get(ip);
+  if (t === undefined) {
+    t = formatIP(ip);
+    ipTexts.set(ip, t);
+  }
+  return t;
+}
 
-  const finish = (verdict: Verdict, delivery: Delivery & DeliveryReason): WalkResult => {
-    const dstChanged = !sameIP(s.dst, origDst) || s.dport !== origDport;
-    const srcChanged = !sameIP(s.src, origSrc) || s.sport !== origSport;
+/** Drives one packet through the hooks; a class so a sampled packet allocates no closures. */
+class PacketRun {
+  readonly s: PacketState;
+  readonly w: Walk;
+  private readonly origDst: IP;
+  private readonly origDport: number;
+  private readonly origSrc: IP;
+  private readonly origSport: number;
+  private readonly ports: boolean;
+  private ctEntryId: number | null = null;
+
+  constructor(
+    compiled: CompiledRuleset,
+    private readonly node: NodeView,
+    packet: Packet,
+    opts: WalkOptions,
+  ) {
+    this.s = initialState(node, packet, opts.decider, opts.table, opts.commit);
+    this.w = new Walk(compiled, node, this.s, opts);
+    this.origDst = this.s.dst;
+    this.origDport = this.s.dport;
+    this.origSrc = this.s.src;
+    this.origSport = this.s.sport;
+    this.ports = this.s.proto !== 'icmp';
+  }
+
+  private finish(verdict: Verdict, delivery: Delivery & DeliveryReason): WalkResult {
+    const s = this.s;
+    const dstChanged = !sameIP(s.dst, this.origDst) || s.dport !== this.origDport;
+    const srcChanged = !sameIP(s.src, this.origSrc) || s.sport !== this.origSport;
     return {
-      hooks: w.hooks,
-      steps: w.steps,
+      hooks: this.w.hooks,
+      steps: this.w.steps,
       verdict,
-      dnatTo: dstChanged ? hostPort(s.dst, ports ? s.dport : null) : null,
-      snatTo: srcChanged ? hostPort(s.src, ports ? s.sport : null) : null,
-      masquerade: w.masquerade,
+      dnatTo: dstChanged ? this.endpoint(s.dst, s.dport) : null,
+      snatTo: srcChanged ? this.endpoint(s.src, s.sport) : null,
+      masquerade: this.w.masquerade,
       mark: s.mark,
       delivery,
       ctState: s.ct?.state ?? 'INVALID',
-      ctEntryId,
-      notes: w.notes,
+      ctEntryId: this.ctEntryId,
+      notes: this.w.notes,
     };
-  };
-  /** A table ended the packet (DROP/REJECT) or null to go on. */
-  const stop = (end: TableEnd | null): WalkResult | null => {
+  }
+
+  private endpoint(ip: IP, port: number): string {
+    const a = ipText(ip);
+    if (!this.ports) return a;
+    return ip.family === 6 ? `[${a}]:${port}` : `${a}:${port}`;
+  }
+
+  /** A table ended the packet (DROP/REJECT), or null to go on. */
+  private stop(end: TableEnd | null): WalkResult | null {
     if (end === null || end.kind === 'accept') return null;
-    if (end.kind === 'drop') return finish('DROP', { kind: 'dropped', hook: s.hook, chain: end.chain, table: end.table });
-    return finish('REJECT', { kind: 'rejected', hook: s.hook, chain: end.chain, with: end.with, table: end.table });
-  };
-  const run = (tables: TableName[]): WalkResult | null => {
+    if (end.kind === 'drop') return this.finish('DROP', { kind: 'dropped', hook: this.s.hook, chain: end.chain, table: end.table });
+    return this.finish('REJECT', { kind: 'rejected', hook: this.s.hook, chain: end.chain, with: end.with, table: end.table });
+  }
+
+  private run(tables: readonly TableName[]): WalkResult | null {
     for (const t of tables) {
-      const r = stop(w.table(t, s.hook));
+      const r = this.stop(this.w.table(t, this.s.hook));
       if (r !== null) return r;
     }
     return null;
-  };
-  const deliverLocal = (): WalkResult => {
-    const port = ports ? s.dport : undefined;
-    const address = formatIP(s.dst);
-    const l = (node.desc.listeners ?? []).find(
+  }
+
+  private deliverLocal(): WalkResult {
+    const s = this.s;
+    const address = ipText(s.dst);
+    const l = (this.node.desc.listeners ?? []).find(
       (x) => x.proto === s.proto && x.port === s.dport && (x.address === undefined || x.address === address || x.address === '0.0.0.0' || x.address === '::' || x.address === '*'),
     );
-    const d: Delivery = { kind: 'local', address, ...(port !== undefined ? { port } : {}), ...(l !== undefined ? { process: l.process } : {}) };
-    if (l === undefined && ports) w.note(`No process listens on ${s.proto}/${s.dport} here: the node's kernel answers ${s.proto === 'tcp' ? 'with a TCP reset' : 'with ICMP port unreachable'}.`);
-    return finish('ACCEPT', d);
-  };
-  const deliverOut = (route: Route): WalkResult => {
-    if (isLoopback(s.src) && route.iface !== node.lo) {
-      w.note(`The packet leaves ${route.iface} with source ${formatIP(s.src)}: the receiver drops it as a martian source (only MASQUERADE/SNAT would have made it routable).`);
-      return finish('ACCEPT', { kind: 'dropped', hook: 'POSTROUTING', chain: 'POSTROUTING', reason: `martian source ${formatIP(s.src)} on ${route.iface}` });
+    const d: Delivery = { kind: 'local', address, ...(this.ports ? { port: s.dport } : {}), ...(l !== undefined ? { process: l.process } : {}) };
+    if (l === undefined && this.ports) this.w.note(`No process listens on ${s.proto}/${s.dport} here: the node's kernel answers ${s.proto === 'tcp' ? 'with a TCP reset' : 'with ICMP port unreachable'}.`);
+    return this.finish('ACCEPT', d);
+  }
+
+  private deliverOut(route: Route): WalkResult {
+    const s = this.s;
+    if (isLoopback(s.src) && route.iface !== this.node.lo) {
+      this.w.note(`The packet leaves ${route.iface} with source ${ipText(s.src)}: the receiver drops it as a martian source (only MASQUERADE/SNAT would have made it routable).`);
+      return this.finish('ACCEPT', { kind: 'dropped', hook: 'POSTROUTING', chain: 'POSTROUTING', reason: `martian source ${ipText(s.src)} on ${route.iface}` });
     }
-    const port = ports ? s.dport : undefined;
+    const port = this.ports ? { port: s.dport } : {};
     if (route.kind === 'pod') {
       const pod = route.pod;
-      return finish('ACCEPT', { kind: 'pod', pod: pod !== undefined ? `${pod.namespace}/${pod.name}` : '', ip: formatIP(s.dst), ...(port !== undefined ? { port } : {}) });
+      return this.finish('ACCEPT', { kind: 'pod', pod: pod !== undefined ? `${pod.namespace}/${pod.name}` : '', ip: ipText(s.dst), ...port });
     }
-    if (route.kind === 'peer') return finish('ACCEPT', { kind: 'forward', via: route.iface, to: formatIP(s.dst), ...(route.node !== '' ? { node: route.node } : {}), ...(port !== undefined ? { port } : {}) });
-    return finish('ACCEPT', { kind: 'forward', via: route.iface, to: formatIP(s.dst), ...(port !== undefined ? { port } : {}) });
-  };
+    if (route.kind === 'peer') return this.finish('ACCEPT', { kind: 'forward', via: route.iface, to: ipText(s.dst), ...(route.node !== '' ? { node: route.node } : {}), ...port });
+    return this.finish('ACCEPT', { kind: 'forward', via: route.iface, to: ipText(s.dst), ...port });
+  }
 
-  if (packet.ingress !== 'node') {
+  /** From outside or from a pod: PREROUTING, routing, then INPUT or FORWARD + POSTROUTING. */
+  incoming(packet: Packet): WalkResult {
+    const { s, w, node } = this;
     s.inIface = packet.inIface ?? (packet.ingress === 'pod' ? node.bridge : node.ext);
     w.enter('PREROUTING');
-    let r = run(['raw']);
+    let r = this.run(RAW);
     if (r !== null) return r;
     w.conntrackIn();
-    r = run(['mangle']) ?? stop(w.natDst('PREROUTING'));
+    r = this.run(MANGLE) ?? this.stop(w.natDst('PREROUTING'));
     if (r !== null) return r;
     // Routing decision (ip_route_input): loopback addresses are martians on a non-loopback interface.
     if (s.inIface !== node.lo && !node.routeLocalnet && (isLoopback(s.src) || isLoopback(s.dst))) {
-      const which = isLoopback(s.src) ? `source ${formatIP(s.src)}` : `destination ${formatIP(s.dst)}`;
+      const which = isLoopback(s.src) ? `source ${ipText(s.src)}` : `destination ${ipText(s.dst)}`;
       w.note(`Routing drops a packet with ${which} arriving on ${s.inIface} (martian; route_localnet=0).`);
-      return finish('DROP', { kind: 'dropped', hook: 'PREROUTING', chain: 'PREROUTING', reason: `martian ${which} on ${s.inIface}` });
+      return this.finish('DROP', { kind: 'dropped', hook: 'PREROUTING', chain: 'PREROUTING', reason: `martian ${which} on ${s.inIface}` });
     }
     const route = node.route(s.dst);
     if (route.kind === 'local') {
       w.enter('INPUT');
-      r = run(['mangle', 'filter', 'security']) ?? stop(w.natSrc('INPUT'));
+      r = this.run(FILTERING) ?? this.stop(w.natSrc('INPUT'));
       if (r !== null) return r;
-      ctEntryId = w.confirm();
-      return deliverLocal();
+      this.ctEntryId = w.confirm();
+      return this.deliverLocal();
     }
     s.outIface = route.iface;
     w.enter('FORWARD');
-    r = run(['mangle', 'filter', 'security']);
+    r = this.run(FILTERING);
     if (r !== null) return r;
     w.enter('POSTROUTING');
-    r = run(['mangle']) ?? stop(w.natSrc('POSTROUTING'));
+    r = this.run(MANGLE) ?? this.stop(w.natSrc('POSTROUTING'));
     if (r !== null) return r;
-    ctEntryId = w.confirm();
-    return deliverOut(route);
+    this.ctEntryId = w.confirm();
+    return this.deliverOut(route);
   }
 
-  // Locally generated: routed first, then OUTPUT.
-  let route = node.route(s.dst);
-  s.outIface = route.iface;
-  w.enter('OUTPUT');
-  let r = run(['raw']);
-  if (r !== null) return r;
-  w.conntrackIn();
-  const before = s.dst;
-  r = run(['mangle']) ?? stop(w.natDst('OUTPUT'));
-  if (r !== null) return r;
-  if (!sameIP(before, s.dst)) {
-    // Re-route after DNAT (ip_route_me_harder): the new destination may leave by another interface.
-    route = node.route(s.dst);
+  /** Locally generated: routed first, then OUTPUT (re-routed after DNAT), POSTROUTING, and back in on lo if local. */
+  outgoing(): WalkResult {
+    const { s, w, node } = this;
+    let route = node.route(s.dst);
     s.outIface = route.iface;
-    if (isLoopback(s.src) && route.iface !== node.lo && !node.routeLocalnet) {
-      w.note(`After DNAT the packet from ${formatIP(s.src)} must leave by ${route.iface}; with route_localnet=0 the re-route fails and the kernel drops it.`);
-      return finish('DROP', { kind: 'dropped', hook: 'OUTPUT', chain: 'OUTPUT', table: 'nat', reason: `re-route of a 127.0.0.0/8 source to ${route.iface} needs route_localnet=1` });
+    w.enter('OUTPUT');
+    let r = this.run(RAW);
+    if (r !== null) return r;
+    w.conntrackIn();
+    const before = s.dst;
+    r = this.run(MANGLE) ?? this.stop(w.natDst('OUTPUT'));
+    if (r !== null) return r;
+    if (!sameIP(before, s.dst)) {
+      // Re-route after DNAT (ip_route_me_harder): the new destination may leave by another interface.
+      route = node.route(s.dst);
+      s.outIface = route.iface;
+      if (isLoopback(s.src) && route.iface !== node.lo && !node.routeLocalnet) {
+        w.note(`After DNAT the packet from ${ipText(s.src)} must leave by ${route.iface}; with route_localnet=0 the re-route fails and the kernel drops it.`);
+        return this.finish('DROP', { kind: 'dropped', hook: 'OUTPUT', chain: 'OUTPUT', table: 'nat', reason: `re-route of a 127.0.0.0/8 source to ${route.iface} needs route_localnet=1` });
+      }
     }
+    r = this.run(FILTER_ONLY);
+    if (r !== null) return r;
+    w.enter('POSTROUTING');
+    r = this.run(MANGLE) ?? this.stop(w.natSrc('POSTROUTING'));
+    if (r !== null) return r;
+    this.ctEntryId = w.confirm();
+    if (route.kind !== 'local') return this.deliverOut(route);
+    // Loopback: the packet is received again on lo. Its connection already has its NAT bindings.
+    s.inIface = node.lo;
+    s.outIface = '';
+    w.enter('PREROUTING');
+    r = this.run(RAW_MANGLE);
+    if (r !== null) return r;
+    w.enter('INPUT');
+    r = this.run(FILTERING);
+    if (r !== null) return r;
+    w.note('Looped back on lo: PREROUTING and INPUT run again, but the nat table is skipped (the connection already has its NAT bindings).');
+    return this.deliverLocal();
   }
-  r = run(['filter', 'security']);
-  if (r !== null) return r;
-  w.enter('POSTROUTING');
-  r = run(['mangle']) ?? stop(w.natSrc('POSTROUTING'));
-  if (r !== null) return r;
-  ctEntryId = w.confirm();
-  if (route.kind !== 'local') return deliverOut(route);
-  // Loopback: the packet is received again on lo. Its connection already has its NAT bindings.
-  s.inIface = node.lo;
-  s.outIface = '';
-  w.enter('PREROUTING');
-  r = run(['raw', 'mangle']);
-  if (r !== null) return r;
-  w.enter('INPUT');
-  r = run(['mangle', 'filter', 'security']);
-  if (r !== null) return r;
-  w.note('Looped back on lo: PREROUTING and INPUT run again, but the nat table is skipped (the connection already has its NAT bindings).');
-  return deliverLocal();
+}
+
+const RAW: readonly TableName[] = ['raw'];
+const MANGLE: readonly TableName[] = ['mangle'];
+const RAW_MANGLE: readonly TableName[] = ['raw', 'mangle'];
+const FILTERING: readonly TableName[] = ['mangle', 'filter', 'security'];
+const FILTER_ONLY: readonly TableName[] = ['filter', 'security'];
+
+export function walkPacket(compiled: CompiledRuleset, node: NodeView, packet: Packet, opts: WalkOptions): WalkResult {
+  const run = new PacketRun(compiled, node, packet, opts);
+  return packet.ingress === 'node' ? run.outgoing() : run.incoming(packet);
 }

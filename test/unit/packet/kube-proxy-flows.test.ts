@@ -40,8 +40,7 @@ describe(`kube-proxy packet flows (${total} flows from ${SCENARIOS.length} kube-
  * test fails and the entry must go.
  */
 const PROXIER_DEVIATIONS: Record<string, string> = {
-  'load-balancer/accepted external to LB1': 'the proxier drops the source range " 203.0.113.0/25" instead of trimming it as kube-proxy does',
-  'load-balancer/accepted external to LB2': 'the proxier drops the source range " 203.0.113.0/25" instead of trimming it as kube-proxy does',
+  // (none today; the proxier once dropped the source range " 203.0.113.0/25" of load-balancer instead of trimming it)
 };
 
 describe("the same flows on our proxier's live output (syncProxyRules)", () => {
