@@ -11,7 +11,7 @@ import type { ListOptions, NameTables } from './listing.js';
 import { DEFAULT_HOSTS, listChains, listRule, specChains, specRule } from './listing.js';
 import type { Chain, Rule, Ruleset, Table, TableName } from './model.js';
 import { BUILTIN_CHAINS, emptyCounters, findChain, isTableName } from './model.js';
-import { applyRestore } from './parse.js';
+import { applyRestoreDetailed } from './parse.js';
 import { saveRuleset } from './save.js';
 import { servicePort } from './services.js';
 import { isKnownMatch } from './specs.js';
@@ -261,15 +261,14 @@ export function runIptablesRestore(input: Ruleset, text: string, argv: readonly 
       };
     }
   }
-  const r = applyRestore(input, text, { noflush, counters });
+  const r = applyRestoreDetailed(input, text, { noflush, counters });
   if (!r.ok) {
     const e = r.errors[0]!;
-    return {
-      stdout: '',
-      stderr: `iptables-restore v1.8.9 (nf_tables): ${e.message}\nError occurred at line: ${e.line ?? 0}\nTry \`iptables-restore -h' or 'iptables-restore --help' for more information.\n`,
-      exitCode: 1,
-      ruleset: input,
+    const tool = r.tool ?? {
+      text: `iptables-restore v1.8.9 (nf_tables): ${e.message}\nError occurred at line: ${e.line ?? 0}\nTry \`iptables-restore -h' or 'iptables-restore --help' for more information.\n`,
+      exit: 2,
     };
+    return { stdout: '', stderr: tool.text, exitCode: tool.exit, ruleset: input };
   }
   return { stdout: '', stderr: '', exitCode: 0, ruleset: test ? input : canonicalize(r.value, { counters: true }) };
 }

@@ -44,12 +44,37 @@ interface Internal {
   counters: boolean;
 }
 
-function restore(rs: Ruleset, text: string, opts: Internal): Result<Ruleset> {
-  const err = (line: number, column: number | undefined, message: string): Result<Ruleset> => {
+/** What the real iptables-restore prints (stderr) and its exit status, for an error. */
+export interface RestoreToolError {
+  text: string;
+  exit: number;
+}
+
+export type RestoreOutcome = Result<Ruleset> & { tool?: RestoreToolError };
+
+const RESTORE_TRY = "Try `iptables-restore -h' or 'iptables-restore --help' for more information.";
+
+/** An `iptables` usage message as iptables-restore words it for line N. */
+function restoreUsage(iptablesText: string, line: number): RestoreToolError {
+  const body = iptablesText
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('Try `iptables'))
+    .join('\n')
+    .replace(/^iptables v/, 'iptables-restore v');
+  return { text: `${body}\nError occurred at line: ${line}\n${RESTORE_TRY}\n`, exit: 2 };
+}
+
+/** iptables-restore on a ruleset, with the real tool's words for errors (for runIptablesRestore). */
+export function applyRestoreDetailed(rs: Ruleset, text: string, opts: RestoreOptions): RestoreOutcome {
+  return restore(cloneRuleset(rs), text, { noflush: opts.noflush, file: opts.file, keepComments: false, counters: opts.counters === true });
+}
+
+function restore(rs: Ruleset, text: string, opts: Internal): RestoreOutcome {
+  const err = (line: number, column: number | undefined, message: string, tool?: RestoreToolError): RestoreOutcome => {
     const e: UserError = { line, message };
     if (column !== undefined) e.column = column;
     if (opts.file !== undefined) e.file = opts.file;
-    return { ok: false, errors: [e] };
+    return tool === undefined ? { ok: false, errors: [e] } : { ok: false, errors: [e], tool };
   };
   let table: Table | undefined;
   let tableLine = 0;
@@ -79,7 +104,12 @@ function restore(rs: Ruleset, text: string, opts: Internal): Result<Ruleset> {
     if (trimmed.startsWith('*')) {
       if (table !== undefined) return err(lineNo, indent + 1, `expected COMMIT for table ${table.name} (opened on line ${tableLine}) before a new table`);
       const name = trimmed.slice(1).trim();
-      if (!isTableName(name)) return err(lineNo, indent + 2, `unknown table '${name}': expected raw, mangle, filter, nat or security`);
+      if (!isTableName(name)) {
+        return err(lineNo, indent + 2, `unknown table '${name}': expected raw, mangle, filter, nat or security`, {
+          text: `iptables-restore v1.8.9 (nf_tables): iptables-restore: line ${lineNo} table name '${name}' invalid\nError occurred at line: ${lineNo}\n${RESTORE_TRY}\n`,
+          exit: 2,
+        });
+      }
       table = findTable(rs, name);
       if (table === undefined) {
         table = { name, chains: [], leadingComments: [], trailingComments: [] };
@@ -125,7 +155,8 @@ function restore(rs: Ruleset, text: string, opts: Internal): Result<Ruleset> {
       const builtin = isBuiltinChain(table, name);
       if (builtin) {
         if (policy !== 'ACCEPT' && policy !== 'DROP') return err(lineNo, policyTok.column, `expected policy ACCEPT or DROP for built-in chain ${name}, got '${policy}'`);
-      } else if (policy !== '-') {
+      } else if (policy !== '-' && opts.keepComments) {
+        // iptables-restore ignores a user chain's policy; a dump with one is hand-made, so say so.
         return err(lineNo, policyTok.column, `expected - for user chain ${name} (only built-in chains have a policy), got '${policy}'`);
       }
       const ch = lookupChain(table, name) ?? addChain(table, name);
@@ -147,7 +178,7 @@ function restore(rs: Ruleset, text: string, opts: Internal): Result<Ruleset> {
       words = words.slice(1);
     }
     const parsed = parseArgs(words);
-    if (!parsed.ok) return err(lineNo, parsed.error.column, parsed.error.message);
+    if (!parsed.ok) return err(lineNo, parsed.error.column, parsed.error.message, restoreUsage(parsed.error.tool, lineNo));
     const a = parsed.value;
     if (a.table !== undefined) return err(lineNo, words.find((w) => w.text === '-t' || w.text === '--table')?.column, 'a table option (-t) is not allowed in restore input: use *table lines');
     const cmd = a.command;
@@ -163,10 +194,18 @@ function restore(rs: Ruleset, text: string, opts: Internal): Result<Ruleset> {
     if (!r.ok) {
       const where = cmd.chain !== undefined ? words.find((w) => w.text === cmd.chain)?.column : undefined;
       const tgt = rule.target !== undefined && r.error.message.startsWith('no chain or target') ? words.find((w) => w.text === rule.target?.name)?.column : undefined;
-      return err(lineNo, tgt ?? where ?? words[0]?.column, r.error.message);
+      const tool: RestoreToolError =
+        r.error.exit === 1 && r.error.tool.startsWith('iptables: ')
+          ? { text: `iptables-restore: line ${lineNo} failed: ${r.error.tool.slice('iptables: '.length)}\n`, exit: 1 }
+          : r.error.exit === 2
+            ? restoreUsage(r.error.tool, lineNo)
+            : { text: `${r.error.tool.replace(/^iptables v/, 'iptables-restore v')}\n`, exit: r.error.exit };
+      return err(lineNo, tgt ?? where ?? words[0]?.column, r.error.message, tool);
     }
   }
-  if (table !== undefined) return err(tableLine, 1, `expected COMMIT at the end of table ${table.name}`);
+  if (table !== undefined) {
+    return err(tableLine, 1, `expected COMMIT at the end of table ${table.name}`, { text: `iptables-restore: COMMIT expected at line ${lines.length + 1}\n`, exit: 1 });
+  }
   if (pending.length > 0 && lastCommitted !== undefined && opts.keepComments) lastCommitted.trailingComments.push(...pending);
   return ok(rs);
 }

@@ -122,16 +122,16 @@ describe('round trips on generated canonical rulesets', () => {
         expect(saveRuleset(p.value, { counters })).toBe(text);
         if (counters) expect(stripLines(p.value)).toEqual(rs);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
-  });
+  }, 120_000);
 
   it('canonicalize leaves a canonical ruleset as it is', () => {
     fc.assert(
       fc.property(rulesetArb(false), (rs) => {
         expect(saveRuleset(canonicalize(rs))).toBe(saveRuleset(rs));
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
-  });
+  }, 120_000);
 });
