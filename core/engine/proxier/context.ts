@@ -47,6 +47,7 @@ function nodeAddressesOf(input: ProxierInput, family: Family): string[] {
 
 /** The proxier's family: that of the node's first InternalIP (IPv4 when the node has none). */
 export function proxierFamily(input: ProxierInput): Family {
+  if (input.family !== undefined) return input.family;
   const first = (input.node.status?.addresses ?? []).find((a) => a.type === 'InternalIP' && familyOf(a.address) !== undefined);
   return first !== undefined ? familyOf(first.address)! : 4;
 }

@@ -87,7 +87,7 @@ export function servicePorts(services: readonly ServiceObject[], family: Family)
     const vips = (svc.status?.loadBalancer?.ingress ?? [])
       .filter((i) => i.ip !== undefined && i.ip !== '' && (i.ipMode ?? 'VIP') === 'VIP' && familyOf(i.ip) === family)
       .map((i) => i.ip!);
-    const ranges = (svc.spec.loadBalancerSourceRanges ?? []).filter((c) => familyOfCidr(c) === family);
+    const ranges = (svc.spec.loadBalancerSourceRanges ?? []).map((c) => c.trim()).filter((c) => familyOfCidr(c) === family);
     const affinity = svc.spec.sessionAffinity === 'ClientIP';
     for (const port of svc.spec.ports ?? []) {
       const portName = port.name ?? '';

@@ -27,6 +27,8 @@ export interface ProxierInput {
   hostFacts: HostFacts;
   services: ServiceObject[];
   endpointSlices: EndpointSliceObject[];
+  /** The proxier's IP family (a dual-stack node runs one proxier per family). Default: that of the node's first InternalIP. */
+  family?: 4 | 6;
 }
 
 export interface ProxierOutput {

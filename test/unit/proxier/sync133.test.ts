@@ -401,3 +401,21 @@ describe('jump rules kube-proxy ensures in built-in chains', () => {
     expect(o.heldNodePorts).toEqual([]);
   });
 });
+
+describe('dual-stack', () => {
+  it('a dual-stack node runs one proxier per family; each takes its own cluster IP, endpoints and node IP', () => {
+    const n = node(TEST_HOSTNAME, ['192.168.0.2', 'fd00::2']);
+    const svc = service('ns1', 'svc1', { type: 'NodePort', clusterIP: '172.30.0.41', clusterIPs: ['172.30.0.41', 'fd00:10:96::41'], ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack', ports: [port('p80', 80, { nodePort: 3001 })] });
+    const slices = [slice('ns1', 'svc1', [ep('10.180.0.1')], [{ name: 'p80', port: 80 }], 'IPv4', 'v4'), slice('ns1', 'svc1', [ep('fd00:10:180::1')], [{ name: 'p80', port: 80 }], 'IPv6', 'v6')];
+    const cfg = config({ clusterCIDR: '10.0.0.0/8,fd00:10::/48' });
+    const v4 = syncProxyRules({ ...input([svc], slices, { node: n, config: cfg }) });
+    const v6 = syncProxyRules({ ...input([svc], slices, { node: n, config: cfg }), family: 6 });
+    expect(chainRules(v4.restore, 'nat', 'KUBE-SERVICES')[0]).toContain('-d 172.30.0.41 ');
+    expect(chainRules(v6.restore, 'nat', 'KUBE-SERVICES')[0]).toContain('-d fd00:10:96::41 ');
+    expect(v4.restore).toContain('--to-destination 10.180.0.1:80');
+    expect(v6.restore).toContain('--to-destination [fd00:10:180::1]:80');
+    expect(v6.restore).not.toContain('10.180.0.1');
+    // The same service port hashes to the same SVC chain name in both families.
+    expect(declaredChains(v6.restore, 'nat')).toContain('KUBE-SVC-XPGD46QRK7WJZT7O');
+  });
+});
