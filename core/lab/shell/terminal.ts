@@ -20,7 +20,8 @@ const CSI = '\x1b[';
 export function createShellTerminal(shell: ShellSession, opts: ShellTerminalOptions = {}): TerminalSession {
   const dataListeners = new Set<(d: string) => void>();
   const exitListeners = new Set<(code: number) => void>();
-  let size = { cols: opts.cols ?? 80, rows: opts.rows ?? 24 };
+  /** Mutated in place on resize, so a running `watch` sees the new size. */
+  const size = { cols: opts.cols ?? 80, rows: opts.rows ?? 24 };
   let line = '';
   let cursor = 0;
   /** Lines already entered of a command that needs more (`cat <<EOF`). */
@@ -357,7 +358,8 @@ export function createShellTerminal(shell: ShellSession, opts: ShellTerminalOpti
       }
     },
     resize(cols: number, rows: number) {
-      size = { cols, rows };
+      size.cols = cols;
+      size.rows = rows;
     },
     onData(listener) {
       dataListeners.add(listener);
