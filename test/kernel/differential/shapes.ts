@@ -172,8 +172,40 @@ export const userRuleCases: DiffCase[] = [
     probes: [{ from: 'ext', proto: 'tcp', src: DENIED, dst: NODE_A, dport: 9090, expect: { delivery: 'dropped INPUT (INPUT)' } }],
   },
   {
+    // Found by the property run: MASQUERADE out of lo takes the node's first global address (inet_select_addr skips
+    // lo's host-scope 127.0.0.1), so a local connection to the node's own IP keeps its source.
+    name: 'MASQUERADE on a local connection to the node itself (out lo): the source stays the node address',
+    ruleset: () => withUserRules(rules(), 'nat', ['-A POSTROUTING -o lo -j MASQUERADE']),
+    probes: [{ from: 'node', proto: 'tcp', dst: NODE_A, dport: 9090, expect: { delivery: `local ${NODE_A}:9090`, snat: null, sender: 'connected' } }],
+  },
+  {
     name: 'REJECT with tcp-reset in filter INPUT',
     ruleset: () => withUserRules(rules(), 'filter', ['-I INPUT -p tcp -m tcp --dport 9090 -j REJECT --reject-with tcp-reset']),
     probes: [{ from: 'ext', proto: 'tcp', dst: NODE_A, dport: 9090, expect: { delivery: 'rejected INPUT (INPUT)', sender: 'refused' } }],
   },
+];
+
+let cached122: string | null = null;
+const rules122 = (): string => (cached122 ??= proxierRuleset('1.22'));
+
+/** The same cluster synced by our kube-proxy 1.22 model (KUBE-XLB, KUBE-MARK-DROP, no KUBE-PROXY-FIREWALL). */
+export const proxier122Cases: DiffCase[] = [
+  { name: '1.22: ClusterIP from a pod', ruleset: rules122, probes: [{ from: 'client', proto: 'tcp', dst: '10.96.10.1', dport: 80, expect: { delivery: WEB1, snat: null, sender: 'connected' } }] },
+  { name: '1.22: ClusterIP from the node', ruleset: rules122, probes: [{ from: 'node', proto: 'tcp', dst: '10.96.10.1', dport: 80, expect: { delivery: WEB1, snat: CNI0, sender: 'connected' } }] },
+  { name: '1.22: NodePort from outside', ruleset: rules122, probes: [{ from: 'ext', proto: 'tcp', dst: NODE_A, dport: 30080, expect: { delivery: [WEB2, WEB3], sender: 'connected' } }] },
+  { name: '1.22: eTP=Local NodePort from outside (KUBE-XLB): local endpoint, source kept', ruleset: rules122, probes: [{ from: 'ext', proto: 'tcp', dst: NODE_A, dport: 30082, expect: { delivery: WEB1, snat: null, sender: 'connected' } }] },
+  { name: '1.22: eTP=Local without local endpoints from outside: KUBE-MARK-DROP, then KUBE-FIREWALL drops in INPUT', ruleset: rules122, probes: [{ from: 'ext', proto: 'tcp', dst: NODE_A, dport: 30083, expect: { delivery: 'dropped KUBE-FIREWALL (INPUT)' } }] },
+  { name: '1.22: LoadBalancer IP from an allowed source', ruleset: rules122, probes: [{ from: 'ext', proto: 'tcp', src: ALLOWED, dst: LB_IP, dport: 80, expect: { delivery: WEB3, snat: NODE_A, sender: 'connected' } }] },
+  { name: '1.22: LoadBalancer IP from a denied source (KUBE-FW marks it for drop)', ruleset: rules122, probes: [{ from: 'ext', proto: 'tcp', src: DENIED, dst: LB_IP, dport: 80 }] },
+  { name: '1.22: no endpoints from a pod: REJECT', ruleset: rules122, probes: [{ from: 'client', proto: 'tcp', dst: '10.96.10.9', dport: 80, expect: { delivery: 'rejected KUBE-SERVICES (FORWARD)', sender: 'refused' } }] },
+  {
+    name: '1.22: ClientIP affinity from a pod, second connection',
+    ruleset: rules122,
+    probes: [
+      { from: 'client', proto: 'tcp', dst: '10.96.10.8', dport: 80, expect: { delivery: [WEB1, WEB3], sender: 'connected' } },
+      { from: 'client', proto: 'tcp', dst: '10.96.10.8', dport: 80, expect: { delivery: [WEB1, WEB3], sender: 'connected' } },
+    ],
+    verify: sameEndpointTwice,
+  },
+  { name: '1.22: DNS over UDP from the node', ruleset: rules122, probes: [{ from: 'node', proto: 'udp', dst: '10.96.0.10', dport: 53, expect: { delivery: DNS, sender: 'replied' } }] },
 ];
