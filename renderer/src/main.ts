@@ -3,4 +3,7 @@ import '@xterm/xterm/css/xterm.css';
 import './lib/theme.css';
 import App from './App.svelte';
 
-mount(App, { target: document.getElementById('app') as HTMLElement });
+const target = document.getElementById('app') as HTMLElement;
+// The splash in index.html is the first paint; the app takes its place in the same task.
+target.replaceChildren();
+mount(App, { target });
