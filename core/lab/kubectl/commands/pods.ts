@@ -7,6 +7,7 @@ import { EXIT_INTERRUPTED, fail, failStatus, untilAborted, type Ctx } from '../i
 import { arr, str } from '../obj.js';
 import { resolveResource } from '../resources.js';
 import { namespaceFlag } from './common.js';
+import { parseLabelSelector } from '../selector.js';
 
 export const LOGS_FLAGS: FlagSpec[] = [
   { name: 'follow', short: 'f', kind: 'bool' },
@@ -66,8 +67,32 @@ function containerOf(ctx: Ctx, pod: KubeObject, wanted: string, verb: 'logs' | '
   return names[0] ?? '';
 }
 
+/** `kubectl logs -l app=nginx`: the logs of every matching pod (kubectl caps it at five), optionally prefixed. */
+async function logsBySelector(ctx: Ctx, f: Flags): Promise<number> {
+  const ns = namespaceFlag(ctx, f);
+  const sel = parseLabelSelector(f.str('selector'));
+  if (!sel.ok) return fail(ctx, sel.message);
+  const pods = ctx.api.list('Pod', ns);
+  if (!pods.ok) return failStatus(ctx, pods.status);
+  const matching = pods.value.filter((p) => sel.matches(p.metadata.labels ?? {}));
+  if (matching.length === 0) {
+    ctx.io.stderr(`No resources found in ${ns} namespace.\n`);
+    return 0;
+  }
+  const tail = f.has('tail') ? (f.int('tail') as number) : 10;
+  for (const p of matching.slice(0, 5)) {
+    const container = f.str('container') || str(arr(p, 'spec.containers')[0], 'name');
+    const r = ctx.api.logs(ns, p.metadata.name, { container, previous: f.bool('previous'), ...(tail >= 0 ? { tail } : {}) });
+    if (!r.ok) return failStatus(ctx, r.status);
+    const text = f.bool('prefix') ? r.value.replace(/^(?=.)/gm, `[pod/${p.metadata.name}/${container}] `) : r.value;
+    ctx.io.stdout(text);
+  }
+  return 0;
+}
+
 export async function logs(ctx: Ctx, f: Flags): Promise<number> {
   const ref = f.args[0];
+  if (ref === undefined && f.has('selector') && !f.bool('follow')) return logsBySelector(ctx, f);
   if (ref === undefined) {
     ctx.io.stderr("error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples\n");
     return 1;

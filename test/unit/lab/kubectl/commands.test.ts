@@ -212,6 +212,9 @@ describe('reading the cluster', () => {
     const prev = await kubectl(api, 'logs -p kube-proxy-brrvs -n kube-system');
     expect(prev.code).toBe(1);
     expect(prev.err).toBe('Error from server (BadRequest): previous terminated container "kube" in pod "kube-proxy-brrvs" not found\n');
+    expect((await kubectl(api, 'logs -l k8s-app=kube-proxy -n kube-system --prefix')).out).toBe(
+      '[pod/kube-proxy-brrvs/kube] I0330 09:28:56.497083       1 node.go:172] Successfully retrieved node IP: 10.210.40.172\n',
+    );
     const ac = new AbortController();
     let out = '';
     const running = kubectl(api, 'logs -f kube-proxy-brrvs -n kube-system', { signal: ac.signal, stdout: (s) => (out += s) });
