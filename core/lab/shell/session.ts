@@ -170,8 +170,13 @@ export class Shell implements ShellSession {
     return `[${j.id}]${this.jobMark(j)}  ${state.padEnd(24)}${text}`;
   }
 
-  async run(line: string, io: ShellLineIO): Promise<number> {
+  async run(input: string, io: ShellLineIO): Promise<number> {
     if (this.exitCode !== null) return this.exitCode;
+    const line = this.historyExpand(input, io);
+    if (line === null) {
+      this.lastStatus = 1;
+      return 1;
+    }
     if (line.trim() !== '') this.hist.push(line.replace(/\n$/, ''));
     const parsed = parseLine(line);
     if (!parsed.ok) {
@@ -207,6 +212,32 @@ export class Shell implements ShellSession {
       }
       throw e;
     }
+  }
+
+  /** `!!` (the previous line) and `!$` (its last word), outside single quotes; bash echoes the result. Null: event not found. */
+  private historyExpand(line: string, io: ShellLineIO): string | null {
+    if (!/!!|!\$/.test(line)) return line;
+    const prev = this.hist[this.hist.length - 1];
+    let out = '';
+    let changed = false;
+    let inSingle = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!;
+      if (c === "'" ) inSingle = !inSingle;
+      if (!inSingle && c === '!' && (line[i + 1] === '!' || line[i + 1] === '$')) {
+        if (prev === undefined) {
+          io.stderr(`bash: ${line.slice(i, i + 2)}: event not found\n`);
+          return null;
+        }
+        out += line[i + 1] === '!' ? prev : (prev.trim().split(/\s+/).pop() ?? '');
+        changed = true;
+        i++;
+        continue;
+      }
+      out += c;
+    }
+    if (changed) io.stdout(out + '\n');
+    return out;
   }
 
   // ------------------------------------------------------------ execution

@@ -98,6 +98,14 @@ describe('node shell: lists, statuses, expansion', () => {
     expect(status).toBe(1);
   });
 
+  it('expands !! and !$ as bash history does (sudo !!)', async () => {
+    const shell = createShell(new FakeHost({ user: 'lab' }));
+    const r = await runLines(shell, 'whoami', 'sudo !!', "echo '!!'", 'echo a b', 'echo !$');
+    expect(r.out).toBe('lab\nsudo whoami\nroot\n!!\na b\necho b\nb\n');
+    expect(shell.history).toEqual(['whoami', 'sudo whoami', "echo '!!'", 'echo a b', 'echo b']);
+    expect((await runLines(createShell(new FakeHost()), '!!')).err).toBe('bash: !!: event not found\n');
+  });
+
   it('bounds loops that never end', async () => {
     const shell = createShell(new FakeHost(), { maxLoopIterations: 50 });
     const r = await runLines(shell, 'while true; do :; done');
