@@ -46,6 +46,20 @@ type TableEnd =
   | { kind: 'drop'; chain: string; table: TableName }
   | { kind: 'reject'; chain: string; table: TableName; with: string };
 
+/** A chain being walked: where we are in it. */
+interface Frame {
+  chain: CompiledChain;
+  pos: number;
+  /** Rule indices to test (the destination index of a big chain), or null for every rule in order. */
+  order: Int32Array | null;
+}
+
+function frameFor(chain: CompiledChain, record: boolean, key: number | string): Frame {
+  return { chain, pos: 0, order: record || chain.index === null ? null : (chain.index.byDst.get(key) ?? chain.index.rest) };
+}
+
+const ignore = (_: string): void => undefined;
+
 /** The source port a packet gets when none is given (an ephemeral port). */
 export const DEFAULT_SPORT = 40000;
 
@@ -89,23 +103,12 @@ class Walk {
     const s = this.s;
     const record = this.opts.record;
     const key = ipKey(s.dst);
-    type Frame = { chain: CompiledChain; pos: number; order: Int32Array | null };
-    const frame = (chain: CompiledChain): Frame => ({
-      chain,
-      pos: 0,
-      order: record || chain.index === null ? null : (chain.index.byDst.get(key) ?? chain.index.rest),
-    });
-    const stack: Frame[] = [frame(base)];
-    const policy = (): TableEnd => {
-      const p = base.policy ?? 'ACCEPT';
-      if (record) this.steps.push({ hook, table: name, chain: hook, ruleNumber: 0, rule: `:${hook} ${p}`, matched: true, action: `policy ${p}` });
-      return p === 'DROP' ? { kind: 'drop', chain: hook, table: name } : { kind: 'accept' };
-    };
+    const stack: Frame[] = [frameFor(base, record, key)];
     for (let guard = 0; guard < 10_000_000; guard++) {
       const f = stack[stack.length - 1]!;
       const n = f.order !== null ? f.order.length : f.chain.rules.length;
       if (f.pos >= n) {
-        if (stack.length === 1) return policy();
+        if (stack.length === 1) return this.policy(name, hook, base);
         stack.pop();
         continue;
       }
@@ -125,9 +128,7 @@ class Walk {
       }
       const step: TraceStep | null = record ? { hook, table: name, chain: r.chain, ruleNumber: r.number, rule: ruleText(r), matched: true } : null;
       if (step !== null) this.steps.push(step);
-      const say = (a: string) => {
-        if (step !== null) step.action = a;
-      };
+      const say = step === null ? ignore : (a: string) => void (step.action = a);
       const tg = r.target;
       switch (tg.kind) {
         case 'none':
@@ -144,15 +145,15 @@ class Walk {
           return { kind: 'reject', chain: r.chain, table: name, with: tg.with };
         case 'return':
           say('RETURN');
-          if (stack.length === 1) return policy();
+          if (stack.length === 1) return this.policy(name, hook, base);
           stack.pop();
           break;
         case 'chain': {
           const target = t.chains.get(tg.chain)!;
           say(`${tg.goto ? 'goto' : 'jump'} ${tg.chain}`);
           if (stack.length > 64) throw new UnsupportedRuleError({ message: `chain nesting deeper than 64 at ${ruleText(r)} (a loop?)`, object: `-t ${name} ${r.chain} ${r.number}` });
-          if (tg.goto) stack[stack.length - 1] = frame(target);
-          else stack.push(frame(target));
+          if (tg.goto) stack[stack.length - 1] = frameFor(target, record, key);
+          else stack.push(frameFor(target, record, key));
           break;
         }
         case 'mark':
@@ -225,6 +226,13 @@ class Walk {
       }
     }
     throw new Error('packet walk did not end (rule loop guard)');
+  }
+
+  /** The built-in chain's policy, reported as rule 0. */
+  private policy(table: TableName, hook: Hook, base: CompiledChain): TableEnd {
+    const p = base.policy ?? 'ACCEPT';
+    if (this.opts.record) this.steps.push({ hook, table, chain: hook, ruleNumber: 0, rule: `:${hook} ${p}`, matched: true, action: `policy ${p}` });
+    return p === 'DROP' ? { kind: 'drop', chain: hook, table } : { kind: 'accept' };
   }
 
   private requireNat(r: CompiledRule, table: TableName, hooks: Hook[]): void {
