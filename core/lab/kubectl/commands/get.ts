@@ -2,12 +2,12 @@
 // yaml/json/name/jsonpath/custom-columns, selectors, and `-w` which keeps
 // printing rows as objects change until Ctrl-C.
 
-import type { ClusterKind, KubeObject, WatchEvent } from '../../cluster/api.js';
+import type { ApiStatus, ClusterKind, KubeObject, WatchEvent } from '../../cluster/api.js';
 import { EXIT_INTERRUPTED, fail, failStatus, statusLine, untilAborted, type Ctx } from '../io.js';
 import { Flags, type FlagSpec } from '../flags.js';
 import { parseFieldSelector, parseLabelSelector } from '../selector.js';
 import { resolveTargets, type Target } from '../targets.js';
-import { parseOutput, renderObjects, renderTable, sortBy, tableRows, type TableOptions } from '../print/printer.js';
+import { parseOutput, renderObjects, renderTable, sortBy, tableRows, type OutputFormat, type TableOptions } from '../print/printer.js';
 import { tabify, TABLE_TABS } from '../print/tabwriter.js';
 import { rec } from '../obj.js';
 import { namespaceFlag, targetsFromFiles } from './common.js';
@@ -57,9 +57,7 @@ export async function get(ctx: Ctx, f: Flags): Promise<number> {
   if (!sel.ok) return fail(ctx, sel.message);
   const fsel = parseFieldSelector(f.str('field-selector'));
   if (!fsel.ok) return fail(ctx, fsel.message);
-  if (tr.named && (f.has('selector') || allNs) && f.bool('all-namespaces')) {
-    return fail(ctx, 'a resource cannot be retrieved by name across all namespaces');
-  }
+  if (tr.named && allNs && f.list('filename').length === 0) return fail(ctx, 'a resource cannot be retrieved by name across all namespaces');
   if (tr.named && f.has('selector')) return fail(ctx, 'selector (-l) cannot be used with names');
 
   const fetched: Fetched[] = [];
@@ -122,7 +120,7 @@ export async function get(ctx: Ctx, f: Flags): Promise<number> {
   return watch(ctx, f, tr.targets, allNs ? null : ns, topt, widths, format.kind === 'table' ? null : format, (o) => sel.matches(rec(o, 'metadata.labels')) && fsel.matches(o));
 }
 
-type FetchResult = { ok: true; objs: KubeObject[]; errors: string[] } | { ok: false; status: import('../../cluster/api.js').ApiStatus };
+type FetchResult = { ok: true; objs: KubeObject[]; errors: string[] } | { ok: false; status: ApiStatus };
 
 export function fetchTarget(ctx: Ctx, t: Target, ns: string | null, keep: (o: KubeObject) => boolean): FetchResult {
   const kind = t.type.kind;
@@ -160,7 +158,7 @@ async function watch(
   ns: string | null,
   topt: TableOptions,
   widths: Map<ClusterKind, number[]>,
-  objFormat: Exclude<ReturnType<typeof parseOutput>, { ok: false }>['format'] | null,
+  objFormat: OutputFormat | null,
   keep: (o: KubeObject) => boolean,
 ): Promise<number> {
   const signal = ctx.io.signal;

@@ -67,6 +67,9 @@ describe('errors in kubectl words', () => {
     expect(await kubectl(api, 'get pods')).toEqual({ out: '', err: 'No resources found in default namespace.\n', code: 0 });
     expect(await kubectl(api, 'get pods -n foo')).toEqual({ out: '', err: 'No resources found in foo namespace.\n', code: 0 });
     expect(await kubectl(api, 'get svc nope --ignore-not-found')).toEqual({ out: '', err: '', code: 0 });
+    expect(await kubectl(api, 'get svc kubernetes -A')).toEqual({ out: '', err: 'error: a resource cannot be retrieved by name across all namespaces\n', code: 1 });
+    const mixed = await kubectl(api, 'get svc kubernetes nope');
+    expect(mixed).toEqual({ out: 'NAME         TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\nkubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   6d14h\n', err: 'Error from server (NotFound): services "nope" not found\n', code: 1 });
   });
 
   it('Invalid statuses are printed as the API server words them', async () => {
