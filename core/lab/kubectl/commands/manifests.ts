@@ -129,6 +129,14 @@ export async function apply(ctx: Ctx, f: Flags): Promise<number> {
       else printed.push(sent);
       continue;
     }
+    const before = ctx.api.get(obj.kind as ClusterKind, obj.metadata.namespace ?? null, obj.metadata.name);
+    if (before.ok && before.value.metadata.annotations?.[LAST_APPLIED] === undefined) {
+      const r0 = resolveResource(obj.kind);
+      ctx.io.stderr(
+        `Warning: resource ${r0 !== undefined ? r0.plural : obj.kind.toLowerCase()}/${obj.metadata.name} is missing the ${LAST_APPLIED} annotation which is required by kubectl apply. ` +
+          'kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n',
+      );
+    }
     const r = ctx.api.apply(sent, { dryRun: dry === 'server' });
     if (!r.ok) {
       ctx.io.stderr(`${statusLine(r.status)}\n`);

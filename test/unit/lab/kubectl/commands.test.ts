@@ -118,6 +118,15 @@ describe('creating and changing objects', () => {
     expect(await kubectl(api, 'apply -f missing.yaml', { fs, cwd: '/root' })).toEqual({ out: '', err: 'error: the path "missing.yaml" does not exist\n', code: 1 });
   });
 
+  it('apply over an object made by create warns about the missing annotation, as kubectl does', async () => {
+    const api = seed003();
+    await kubectl(api, 'create -f -', { stdin: SEED000 });
+    const r = await kubectl(api, 'apply -f -', { stdin: SEED000 });
+    expect(r.err).toContain('Warning: resource services/nginx is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required by kubectl apply.');
+    expect(r.code).toBe(0);
+    expect((await kubectl(api, 'apply -f -', { stdin: SEED000 })).err).toBe('');
+  });
+
   it('create -f - reads stdin; a second create says AlreadyExists with the source', async () => {
     const api = seed003();
     expect((await kubectl(api, 'create -f -', { stdin: SEED000 })).out).toBe('service/nginx created\ndeployment.apps/nginx created\n');
