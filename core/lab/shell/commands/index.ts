@@ -6,7 +6,7 @@ import { cat, column, cut, echo, grep, head, printf, seq, sort, tail, tee, tr, u
 import { curl } from './curl.js';
 import { ip6tables, ip6tablesRestore, ip6tablesSave, iptables, iptablesRestore, iptablesSave } from './iptables.js';
 import { jq } from './jq.js';
-import { basename, bracket, dirname, editor, pager, sysctl, test, which, xargs } from './misc.js';
+import { basename, bracket, dirname, editor, pager, sysctl, test, timeout, which, xargs } from './misc.js';
 import { conntrack, ip } from './net.js';
 import { lsof, nc, netstat, pgrep, pidof, ps, python, python3, ss } from './proc.js';
 import { clear, date, env, hostname, id, kubectl, ls, mkdir, rm, sleep, touch, uname, watch, whoami } from './system.js';
@@ -25,7 +25,7 @@ export const PROGRAMS: Readonly<Record<string, ShellCommand>> = {
   'iptables-nft': iptables,
   'iptables-nft-save': iptablesSave,
   'iptables-nft-restore': iptablesRestore,
-  test, '[': bracket, xargs, less: pager, more: pager, which, sysctl, basename, dirname,
+  test, '[': bracket, timeout, xargs, less: pager, more: pager, which, sysctl, basename, dirname,
   vi: editor('vi'), vim: editor('vim'), nano: editor('nano'), emacs: editor('emacs'),
   true: async () => 0,
   false: async () => 1,

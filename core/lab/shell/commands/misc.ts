@@ -5,6 +5,7 @@
 import { isFsError } from '../host.js';
 import type { ShellCommand } from '../context.js';
 import { fsMessage } from '../fs-memory.js';
+import { Abort } from '../signal.js';
 
 /** POSIX test: strings, integers, -z/-n, -e/-f/-d, !, -a/-o. */
 function evalTest(args: string[], ctx: Parameters<ShellCommand>[2]): boolean | string {
@@ -222,4 +223,32 @@ export const dirname: ShellCommand = async (args, io) => {
   const i = p.lastIndexOf('/');
   io.stdout((i < 0 ? '.' : i === 0 ? '/' : p.slice(0, i)) + '\n');
   return 0;
+};
+
+/** `timeout [-s SIG] DURATION CMD…`: stops CMD after DURATION (status 124), as coreutils does. */
+export const timeout: ShellCommand = async (args, io, ctx) => {
+  const rest = [...args];
+  while (rest[0]?.startsWith('-') && rest[0] !== '--') {
+    const o = rest.shift()!;
+    if (o === '-s' || o === '-k') rest.shift();
+  }
+  if (rest[0] === '--') rest.shift();
+  const spec = rest.shift();
+  const m = spec === undefined ? null : /^(\d+\.?\d*)([smhd]?)$/.exec(spec);
+  if (!m || rest.length === 0) {
+    io.stderr(spec === undefined || rest.length === 0 ? "timeout: missing operand\nTry 'timeout --help' for more information.\n" : `timeout: invalid time interval ‘${spec}’\nTry 'timeout --help' for more information.\n`);
+    return 125;
+  }
+  const ms = Number(m[1]) * { '': 1000, s: 1000, m: 60000, h: 3600000, d: 86400000 }[m[2] as '']!;
+  const abort = new Abort(io.signal);
+  let expired = false;
+  void ctx.host.sleep(ms, abort.signal).then((done) => {
+    if (done) {
+      expired = true;
+      abort.abort();
+    }
+  });
+  const status = await ctx.run(rest.map(quote).join(' '), { ...io, signal: abort.signal });
+  abort.abort();
+  return expired ? 124 : status;
 };

@@ -383,7 +383,8 @@ async function runListener(program: ListenerProgram, argv: string[], io: Command
     interrupted = true;
     ctx.host.kill(r.pid, 'INT', 'root');
   };
-  io.signal.addEventListener('abort', onAbort, { once: true });
+  if (io.signal.aborted) onAbort();
+  else io.signal.addEventListener('abort', onAbort, { once: true });
   const exit = await r.exited;
   io.signal.removeEventListener('abort', onAbort);
   if ('code' in exit) return exit.code;

@@ -73,6 +73,24 @@ describe('shell details', () => {
     expect(shell.prompt()).toBe('lab@k8s1:~$ ');
   });
 
+  it('timeout stops a command that runs until interrupted (status 124)', async () => {
+    const host = new FakeHost();
+    host.kubectlImpl = async (_args, io) => {
+      io.stdout('NAME   READY\n');
+      await new Promise<void>((r) => (io.signal.aborted ? r() : io.signal.addEventListener('abort', () => r(), { once: true })));
+      return 0;
+    };
+    const r = await sh('timeout 3 kubectl get po -w; echo status=$?', host);
+    expect(r.out).toBe('NAME   READY\nstatus=124\n');
+    // a clock on which 3 s take longer than running `true`
+    const slow = new FakeHost();
+    slow.sleep = async (_ms, signal) => {
+      for (let i = 0; i < 500; i++) await Promise.resolve();
+      return !signal.aborted;
+    };
+    expect((await sh('timeout 3 true; echo $?', slow)).out).toBe('0\n');
+  });
+
   it('editors are absent with a message that says what to use', async () => {
     const r = await sh('vi svc.yaml');
     expect(r.err).toContain('cat <<EOF > service.yaml');
