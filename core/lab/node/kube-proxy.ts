@@ -6,8 +6,10 @@
 import type { KubeObject } from '../cluster/api.js';
 import type { NodeObject, ServiceObject, EndpointSliceObject, KubeProxyConfiguration } from '../../engine/k8s/types.js';
 import type { Ruleset, TableName } from '../../engine/iptables/model.js';
-import { applyRestore, canonicalize, sameRule, findTable } from '../../engine/iptables/index.js';
-import { isServiceChainName, syncProxyRules } from '../../engine/proxier/index.js';
+import { applyRestore, canonicalizeRule, expandAddressLists, formatRuleSpec, sameRule, findTable, SAVE_TABLE_ORDER, BUILTIN_CHAINS, emptyCounters } from '../../engine/iptables/index.js';
+import type { Chain, Rule, Table } from '../../engine/iptables/index.js';
+import { isServiceChainName, syncProxyRules, syncProxyRulesPartial } from '../../engine/proxier/index.js';
+import type { ProxierOutput } from '../../engine/proxier/index.js';
 import { DEFAULT_HOST_FACTS } from '../../engine/proxier/types.js';
 import type { ReleaseInfo } from '../cluster/versions.js';
 import { CLUSTER_CIDR } from '../cluster/bootstrap.js';
@@ -83,28 +85,36 @@ export function minSyncPeriodMs(r: ReleaseInfo): number {
 
 export interface SyncResult {
   rules4: Ruleset;
+  /** The proxier's output (the next partial sync starts from it). */
+  output: ProxierOutput;
   heldNodePorts: { port: number; proto: 'tcp' | 'udp' | 'sctp'; description: string }[];
   error?: string;
 }
 
-/** One full sync: what the proxier writes, applied onto the node's installed rules. */
-export function syncRules(installed: Ruleset, node: NodeState, nodeObj: KubeObject, services: KubeObject[], slices: KubeObject[], r: ReleaseInfo): SyncResult {
-  const out = syncProxyRules({
+/**
+ * One sync: what the proxier writes, applied onto the node's installed rules.
+ * With `previous` and the Services changed since, a partial sync (1.28+ kube-proxy
+ * rewrites only those Services' chains); otherwise a full one.
+ */
+export function syncRules(installed: Ruleset, node: NodeState, nodeObj: KubeObject, services: KubeObject[], slices: KubeObject[], r: ReleaseInfo,
+  partial?: { previous: ProxierOutput; changed: string[] }): SyncResult {
+  const input = {
     version: r.proxier,
     node: nodeObj as unknown as NodeObject,
     config: kubeProxyConfig(node, r),
     hostFacts: DEFAULT_HOST_FACTS,
     services: services as unknown as ServiceObject[],
     endpointSlices: slices as unknown as EndpointSliceObject[],
-  });
+  };
+  const out = partial ? syncProxyRulesPartial(input, partial.previous, { services: partial.changed }) : syncProxyRules(input);
   // Its chains first (iptables-restore --noflush), then the jumps into them from the built-in chains,
   // each prepended in kube-proxy's order (so the last one ensured ends up first).
   const restored = applyRestore(installed, out.restore, { noflush: true });
-  if (!restored.ok) return { rules4: installed, heldNodePorts: out.heldNodePorts, error: restored.errors.map((x) => x.message).join('; ') };
+  if (!restored.ok) return { rules4: installed, output: out, heldNodePorts: out.heldNodePorts, error: restored.errors.map((x) => x.message).join('; ') };
   let rules = restored.value;
   // A full sync also removes the service chains it did not write (kube-proxy reads the table and
   // adds `-X` for each stale KUBE-SVC-/KUBE-SEP-/… chain), so a deleted Service leaves nothing behind.
-  if (out.activeNatChains !== undefined) {
+  if (out.activeNatChains !== undefined && out.partial !== true) {
     const live = new Set(out.activeNatChains);
     const stale = (findTable(rules, 'nat')?.chains ?? []).map((c) => c.name).filter((n) => isServiceChainName(n) && !live.has(n));
     if (stale.length > 0) {
@@ -113,19 +123,76 @@ export function syncRules(installed: Ruleset, node: NodeState, nodeObj: KubeObje
     }
   }
   for (const e of out.ensured) rules = ensureRule(rules, e.table, e.rule, e.position);
-  return { rules4: canonicalize(rules), heldNodePorts: out.heldNodePorts };
+  return { rules4: canonicalKeepingCounters(rules), output: out, heldNodePorts: out.heldNodePorts };
 }
 
-/** `iptables -I|-A CHAIN rule` unless an identical rule is already there (what `iptables -C` checks first). */
+/** Canonical rules by their written form: a sync rewrites mostly the same rules, so each is canonicalised once. */
+const canonicalMemo = new Map<string, Rule>();
+
+/**
+ * What iptables-save shows after a restore (the codec's canonicalize), keeping
+ * the counters of rules that stayed (packets already counted do not vanish).
+ */
+export function canonicalKeepingCounters(rs: Ruleset): Ruleset {
+  if (canonicalMemo.size > 200_000) canonicalMemo.clear();
+  const tables: Table[] = [];
+  for (const name of SAVE_TABLE_ORDER) {
+    const t = rs.tables.find((x) => x.name === name);
+    if (t === undefined) continue;
+    const byName = new Map(t.chains.map((c) => [c.name, c]));
+    const builtinNames = BUILTIN_CHAINS[name];
+    const chains: Chain[] = [
+      ...builtinNames.map((n): Chain => {
+        const have = byName.get(n);
+        return { name: n, builtin: true, policy: have?.policy ?? 'ACCEPT', counters: have ? { ...have.counters } : emptyCounters(), rules: [] };
+      }),
+      ...t.chains.filter((c) => !builtinNames.includes(c.name)).map((c): Chain => ({ name: c.name, builtin: false, policy: null, counters: emptyCounters(), rules: [] }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    ];
+    for (const ch of chains) {
+      for (const r of byName.get(ch.name)?.rules ?? []) {
+        for (const e of expandAddressLists(r)) {
+          const key = formatRuleSpec(e);
+          let c = canonicalMemo.get(key);
+          if (c === undefined) {
+            c = canonicalizeRule(e, { counters: true });
+            delete c.counters;
+            canonicalMemo.set(key, c);
+          }
+          // Shared parts are never mutated in place (every ruleset edit clones first); counters are the rule's own.
+          ch.rules.push({ ...c, counters: e.counters ? { ...e.counters } : emptyCounters() });
+        }
+      }
+    }
+    tables.push({ name, chains, leadingComments: t.leadingComments.slice(), trailingComments: t.trailingComments.slice() });
+  }
+  return { tables };
+}
+
+/** A jump rule as parsed once (kube-proxy ensures the same few rules at every sync). */
+const ensuredMemo = new Map<string, Rule | null>();
+
+function parsedRule(table: TableName, chain: string, ruleText: string): Rule | null {
+  const key = `${table}\n${ruleText}`;
+  let r = ensuredMemo.get(key);
+  if (r === undefined) {
+    const target = /\s-[jg]\s+(\S+)/.exec(ruleText)?.[1];
+    const decl = target !== undefined && /^KUBE-/.test(target) ? `:${target} - [0:0]\n` : '';
+    const parsed = applyRestore({ tables: [] }, `*${table}\n:${chain} ACCEPT [0:0]\n${decl}${ruleText}\nCOMMIT\n`, { noflush: false });
+    r = parsed.ok ? findTable(parsed.value, table)?.chains.find((c) => c.name === chain)?.rules[0] ?? null : null;
+    ensuredMemo.set(key, r);
+  }
+  return r;
+}
+
+/** `iptables -C` then `-I|-A CHAIN rule` when the rule is not there yet. */
 export function ensureRule(rs: Ruleset, table: TableName, ruleText: string, position: 'prepend' | 'append'): Ruleset {
   const chain = /^-A\s+(\S+)/.exec(ruleText)?.[1];
   if (chain === undefined) return rs;
+  const wanted = parsedRule(table, chain, ruleText);
+  const existing = findTable(rs, table)?.chains.find((c) => c.name === chain)?.rules ?? [];
+  if (wanted !== null && existing.some((x) => sameRule(x, wanted))) return rs;
   const restore = `*${table}\n${position === 'prepend' ? ruleText.replace(/^-A\s+(\S+)/, '-I $1 1') : ruleText}\nCOMMIT\n`;
   const r = applyRestore(rs, restore, { noflush: true });
-  if (!r.ok) return rs;
-  const rules = findTable(r.value, table)?.chains.find((c) => c.name === chain)?.rules ?? [];
-  const added = position === 'prepend' ? rules[0] : rules[rules.length - 1];
-  const others = position === 'prepend' ? rules.slice(1) : rules.slice(0, -1);
-  if (added === undefined || others.some((x) => sameRule(x, added))) return rs;
-  return r.value;
+  return r.ok ? r.value : rs;
 }

@@ -22,6 +22,7 @@ import { addProcess, addSocket, allocPid, baseFiles, baseRules, bootNode, emptyR
 import { minSyncPeriodMs, portInUseLine, startupLog, syncLogLine, syncRules } from '../node/kube-proxy.js';
 import { saveRuleset } from '../../engine/iptables/index.js';
 import { ConntrackTable } from '../../engine/packet/index.js';
+import type { ProxierOutput } from '../../engine/proxier/index.js';
 import { createMemoryFs } from '../shell/fs-memory.js';
 import type { MemoryFs } from '../shell/fs-memory.js';
 import { formatIPv4, parseCidr } from '../../engine/net/ip.js';
@@ -82,6 +83,9 @@ export class SimRuntime implements ApiRuntime {
   private followers = new Map<string, Set<(chunk: string) => void>>();
   private conntrackTables = new Map<string, ConntrackTable>();
   private busy = false;
+  /** Per node: the last proxier output and the Services changed since (absent: the next sync is a full one). */
+  private proxierOutputs = new Map<string, ProxierOutput>();
+  private proxyChanges = new Map<string, Set<string>>();
   private at: number | null = null;
   private dirty = false;
   private cancelTimer: (() => void) | null = null;
@@ -91,7 +95,17 @@ export class SimRuntime implements ApiRuntime {
     this.release = releaseInfo(state.spec.kubeProxyVersion);
     this.api = new ApiServer(state.cluster, this);
     for (const kind of ['Service', 'EndpointSlice', 'Node'] as ClusterKind[]) {
-      this.api.watch(kind, null, () => { this.state.proxyGen++; });
+      this.api.watch(kind, null, (e) => {
+        this.state.proxyGen++;
+        // What each kube-proxy's next partial sync must rewrite.
+        const svc = kind === 'Service' ? e.object.metadata.name : kind === 'EndpointSlice' ? e.object.metadata.labels?.['kubernetes.io/service-name'] : undefined;
+        for (const n of this.state.nodes) {
+          const pending = this.proxyChanges.get(n.name);
+          if (!pending) continue;
+          if (svc === undefined) this.proxyChanges.delete(n.name); // a Node change: full sync
+          else pending.add(`${e.object.metadata.namespace}/${svc}`);
+        }
+      });
     }
     this.unsubscribeClock = clock.onAdvance(() => this.catchUp());
   }
@@ -210,7 +224,11 @@ export class SimRuntime implements ApiRuntime {
     this.catchUp();
   }
 
+  /** The resourceVersion the controllers last settled (nothing to do while it is unchanged). */
+  private settledRv = -1;
+
   private reconcileAll(): void {
+    if (this.state.cluster.rv === this.settledRv && !this.dirty) return;
     for (let round = 0; round < 20; round++) {
       this.dirty = false;
       reconcile(this.api, { nodes: this.state.nodes.map((n) => ({ name: n.name, tainted: n.role === 'control-plane' && this.state.nodes.length > 1 })), now: this.now() });
@@ -218,6 +236,7 @@ export class SimRuntime implements ApiRuntime {
       this.kubeProxies();
       if (!this.dirty) break;
     }
+    this.settledRv = this.state.cluster.rv;
   }
 
   private armRealTimer(): void {
@@ -394,6 +413,9 @@ export class SimRuntime implements ApiRuntime {
     // The startup lines are written in the ~300 ms before its first sync.
     if (rtp) rtp.logs += startupLog(this.release, node, now - 300);
     node.kubeProxy = { ...node.kubeProxy, state: 'running', pid: proc.pid, pod: key, startedAt: now, lastSyncAt: null, syncedGen: -1 };
+    // A new process starts with a full sync.
+    this.proxierOutputs.delete(node.name);
+    this.proxyChanges.delete(node.name);
     this.emit({ type: 'kubeProxy', node: node.name, state: 'running' });
     this.syncKubeProxy(node);
   }
@@ -420,7 +442,15 @@ export class SimRuntime implements ApiRuntime {
     const rtp = kp.pod ? this.state.pods[kp.pod] : undefined;
     this.appendLog(kp.pod, rtp, syncLogLine(this.release, now));
     const before = saveRuleset(node.rules4, { counters: false });
-    const r = syncRules(node.rules4, node, nodeObj, this.api.all('Service'), this.api.all('EndpointSlice'), this.release);
+    const previous = this.proxierOutputs.get(node.name);
+    const changed = this.proxyChanges.get(node.name);
+    // 1.33 does partial syncs after the first full one; 1.22 always syncs everything.
+    const partial = this.release.proxier !== '1.22' && previous !== undefined && changed !== undefined ? { previous, changed: [...changed] } : undefined;
+    const r = syncRules(node.rules4, node, nodeObj, this.api.all('Service'), this.api.all('EndpointSlice'), this.release, partial);
+    if (r.error) { this.proxierOutputs.delete(node.name); this.proxyChanges.delete(node.name); } else {
+      this.proxierOutputs.set(node.name, r.output);
+      this.proxyChanges.set(node.name, new Set());
+    }
     if (r.error) this.appendLog(kp.pod, rtp, `E${rfc3339(now)} proxier.go:1540] "Failed to execute iptables-restore" err="${r.error}"\n`);
     node.rules4 = r.rules4;
     kp.lastSyncAt = now;
