@@ -7,6 +7,8 @@ import type { PacketTrace, SampleResult, TraceStep } from './types.js';
 export interface TextOptions {
   /** ANSI bold/colour for matched rules and the verdict. */
   color: boolean;
+  /** Leave out the rules that did not match (a node with thousands of Services). */
+  matchedOnly?: boolean;
 }
 
 const ESC = '\u001b[';
@@ -57,7 +59,12 @@ export function formatTraceText(t: PacketTrace, opts: TextOptions): string {
     `Packet ${p.proto} ${ports ? endpoint(p.src, p.sport) : p.src} → ${ports ? endpoint(p.dst, p.dport) : p.dst} from ${p.ingress === 'node' ? 'a process on the node' : p.ingress === 'pod' ? 'a pod' : 'outside the node'} (conntrack: ${t.ctState})`,
   );
   let lastHook: string | null = null;
+  let skipped = 0;
   for (const s of t.steps) {
+    if (opts.matchedOnly === true && !s.matched) {
+      skipped++;
+      continue;
+    }
     if (s.hook !== lastHook) {
       out.push('', paint(c, '1;4', s.hook));
       lastHook = s.hook;
@@ -66,6 +73,7 @@ export function formatTraceText(t: PacketTrace, opts: TextOptions): string {
   }
   const traversed = t.hooks.join(' → ');
   out.push('', `Hooks: ${traversed}`);
+  if (skipped > 0) out.push(`Rules evaluated: ${t.steps.length} (${skipped} that did not match are not shown)`);
   const rewrites: string[] = [];
   if (t.dnatTo !== null) rewrites.push(`destination → ${t.dnatTo}`);
   if (t.snatTo !== null) rewrites.push(`source → ${t.snatTo}${t.masquerade ? ' (MASQUERADE)' : ''}`);

@@ -373,7 +373,8 @@ class Walk {
     const { state, timeout } = newEntryTimeout(s.proto);
     const e = table.insert({
       orig: { proto: s.proto, src: formatIP(ct.origSrc), dst: formatIP(ct.origDst), sport: ct.origSport, dport: ct.origDport },
-      reply: { proto: s.proto, src: formatIP(s.dst), dst: formatIP(s.src), sport: s.dport, dport: s.sport },
+      // ICMP keeps its echo id in both directions (stored in sport).
+      reply: s.proto === 'icmp' ? { proto: s.proto, src: formatIP(s.dst), dst: formatIP(s.src), sport: s.sport, dport: 0 } : { proto: s.proto, src: formatIP(s.dst), dst: formatIP(s.src), sport: s.dport, dport: s.sport },
       state,
       expires: table.now + timeout,
       replied: false,

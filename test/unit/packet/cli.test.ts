@@ -113,6 +113,13 @@ describe('chainlab trace', () => {
     );
   });
 
+  it('--matched-only leaves out the rules that did not match and says how many', async () => {
+    const r = await cli([...external, '--matched-only']);
+    expect(r.out).not.toContain(' · ');
+    expect(r.out).toContain('    ✔ nat/KUBE-NODEPORTS #1');
+    expect(r.out).toMatch(/Rules evaluated: \d+ \(\d+ that did not match are not shown\)/);
+  });
+
   it('--help prints the usage', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);

@@ -285,3 +285,53 @@ describe('rules the engine cannot evaluate', () => {
     expect((err as UnsupportedRuleError).token).toBe('-m physdev');
   });
 });
+
+describe('other families and protocols', () => {
+  it('IPv6: DNAT to [addr]:port and MASQUERADE with the interface\'s IPv6 address', () => {
+    const n: NodeDescription = { name: 'n6', addresses: ['192.168.0.2/24', '2001:db8::1/64'], podCIDR: 'fd00:10::/64' };
+    const rs = save({
+      nat: ['-A PREROUTING -d fd00:172::1/128 -p tcp -m tcp --dport 80 -j DNAT --to-destination [fd00:20::5]:8080', '-A POSTROUTING -j MASQUERADE'],
+    });
+    const t = tracePacket(rs, n, { ingress: 'external', proto: 'tcp', src: '2600::9', sport: 1000, dst: 'fd00:172::1', dport: 80 });
+    expect(t.dnatTo).toBe('[fd00:20::5]:8080');
+    expect(t.snatTo).toBe('[2001:db8::1]:1000');
+    expect(t.delivery).toEqual({ kind: 'forward', via: 'eth0', to: 'fd00:20::5', port: 8080 });
+  });
+
+  it('ICMP echo: --icmp-type matches and conntrack keys on the echo id', () => {
+    const n: NodeDescription = { name: 'n', addresses: ['10.0.0.1/24'] };
+    const rs = save({ filter: ['-A INPUT -p icmp -m icmp --icmp-type echo-request -j ACCEPT', '-A INPUT -p icmp -j DROP'] });
+    const ct = new ConntrackTable();
+    const t = tracePacket(rs, n, { ingress: 'external', proto: 'icmp', src: '10.0.0.9', sport: 7, dst: '10.0.0.1' }, { conntrack: ct });
+    expect(t.verdict).toBe('ACCEPT');
+    expect(t.conntrack!.line).toBe('icmp     1 29 src=10.0.0.9 dst=10.0.0.1 type=8 code=0 id=7 [UNREPLIED] src=10.0.0.1 dst=10.0.0.9 type=0 code=0 id=7 mark=0 use=1');
+  });
+
+  it('SNAT --to-source rewrites the source and the reply is un-SNATed', () => {
+    const n: NodeDescription = { name: 'n', addresses: ['10.0.0.1/24', '198.51.100.1/24'] };
+    const rs = save({ nat: ['-A POSTROUTING -s 10.0.0.0/24 -o eth0 -j SNAT --to-source 198.51.100.1'] });
+    const ct = new ConntrackTable();
+    const out = tracePacket(rs, n, { ingress: 'pod', proto: 'udp', src: '10.0.0.7', sport: 5353, dst: '8.8.8.8', dport: 53 }, { conntrack: ct });
+    expect(out.snatTo).toBe('198.51.100.1:5353');
+    expect(out.masquerade).toBe(false);
+    const back = tracePacket(rs, n, { ingress: 'external', proto: 'udp', src: '8.8.8.8', sport: 53, dst: '198.51.100.1', dport: 5353 }, { conntrack: ct });
+    expect(back.ctState).toBe('ESTABLISHED');
+    expect(back.dnatTo).toBe('10.0.0.7:5353');
+    expect(ct.format()[0]).toBe('udp      17 29 src=10.0.0.7 dst=8.8.8.8 sport=5353 dport=53 src=8.8.8.8 dst=198.51.100.1 sport=53 dport=5353 mark=0 use=1');
+  });
+
+  it('CONNMARK saves the packet mark on the connection and restores it on the next packet', () => {
+    const n: NodeDescription = { name: 'n', addresses: ['10.0.0.1/24'] };
+    const rs = save({
+      mangle: ['-A PREROUTING -j CONNMARK --restore-mark', '-A PREROUTING -m mark --mark 0x0 -j MARK --set-xmark 0x7/0xffffffff', '-A PREROUTING -j CONNMARK --save-mark'],
+    });
+    const ct = new ConntrackTable();
+    const pkt = { ingress: 'external', proto: 'tcp', src: '10.0.0.9', sport: 999, dst: '10.0.0.1', dport: 22 } as const;
+    const first = tracePacket(rs, n, pkt, { conntrack: ct });
+    expect(first.mark).toBe(7);
+    expect(first.conntrack!.mark).toBe(7);
+    const second = tracePacket(rs, n, pkt, { conntrack: ct });
+    expect(second.steps.find((s) => s.ruleNumber === 1)!.action).toBe('CONNMARK restore → ctmark 0x7, mark 0x7');
+    expect(second.steps.find((s) => s.ruleNumber === 2)!.matched).toBe(false);
+  });
+});

@@ -37,6 +37,7 @@ Options:
   --runs N              also send N packets and count where they end
   --format F            text (default) or json
   --color               colour the text even when stdout is not a terminal
+  --matched-only        list only the rules that matched (text format)
 `;
 
 interface Flags {
@@ -55,6 +56,7 @@ interface Flags {
   format: string;
   color: boolean;
   routeLocalnet: boolean;
+  matchedOnly: boolean;
 }
 
 class FlagError extends Error {}
@@ -75,7 +77,7 @@ const VALUE_FLAGS: Record<string, keyof Flags> = {
 };
 
 function parseFlags(argv: string[]): Flags | 'help' {
-  const f: Flags = { nodeIps: [], proto: 'tcp', seed: '1', format: 'text', color: false, routeLocalnet: false };
+  const f: Flags = { nodeIps: [], proto: 'tcp', seed: '1', format: 'text', color: false, routeLocalnet: false, matchedOnly: false };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;
     let inline: string | undefined;
@@ -91,6 +93,10 @@ function parseFlags(argv: string[]): Flags | 'help' {
     }
     if (arg === '--route-localnet') {
       f.routeLocalnet = true;
+      continue;
+    }
+    if (arg === '--matched-only') {
+      f.matchedOnly = true;
       continue;
     }
     const takeValue = (): string => {
@@ -205,7 +211,7 @@ export const run: Command = async (argv: string[], io: CliIO) => {
       io.stdout(JSON.stringify(sample !== null ? { ...trace, sampled: sample } : trace, null, 2) + '\n');
     } else {
       const color = flags.color || (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') || isTty();
-      io.stdout(formatTraceText(trace, { color }) + (sample !== null ? '\n' + formatSampleText(sample) : ''));
+      io.stdout(formatTraceText(trace, { color, matchedOnly: flags.matchedOnly }) + (sample !== null ? '\n' + formatSampleText(sample) : ''));
     }
     return 0;
   } catch (e) {
