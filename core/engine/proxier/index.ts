@@ -10,9 +10,10 @@ import { servicePorts } from './serviceports.js';
 import { generate133, ensured133 } from './sync133.js';
 import type { GeneratedRules } from './sync133.js';
 import { generate122, ensured122 } from './sync122.js';
-import { renderTable } from './layout.js';
+import { renderLine, renderTable } from './layout.js';
 import type { LineStyle } from './layout.js';
 import { canonicalLine } from './rules.js';
+import type { RuleLine } from './rules.js';
 import { isServiceChainName } from './names.js';
 
 export type { KubeProxyVersion, ProxierInput, ProxierOutput, HostFacts, SyncChanges } from './types.js';
@@ -53,22 +54,23 @@ function run(input: ProxierInput, onlyServices: ReadonlySet<string> | undefined,
   const ctx = syncContext(input);
   const ports = servicePorts(input.services, ctx.family);
   const endpoints = buildEndpointsMap(input.endpointSlices, ctx.family, ctx.nodeName);
+  const style = restoreStyle(input.version, ctx);
+  const render = (r: RuleLine): string => renderLine(r, style);
   let gen: GeneratedRules;
   let held: ProxierOutput['heldNodePorts'] = [];
   if (input.version === '1.22') {
-    const g = generate122(ctx, ports, endpoints);
+    const g = generate122(ctx, ports, endpoints, render);
     gen = g;
     held = g.held;
   } else {
-    gen = generate133(ctx, ports, endpoints, onlyServices !== undefined ? { onlyServices } : {});
+    gen = generate133(ctx, ports, endpoints, onlyServices !== undefined ? { onlyServices, render } : { render });
   }
   if (previous?.activeNatChains !== undefined) {
     const live = new Set(gen.activeNatChains);
     gen.nat.deleted.push(...previous.activeNatChains.filter((c) => !live.has(c) && isServiceChainName(c)));
   }
-  const style = restoreStyle(input.version, ctx);
   const out: ProxierOutput = {
-    restore: renderTable('filter', gen.filter, style) + renderTable('nat', gen.nat, style),
+    restore: renderTable('filter', gen.filter) + renderTable('nat', gen.nat),
     ensured: ensuredOf(input.version, ctx),
     heldNodePorts: kubeProxyHoldsNodePortSockets(input.version) ? held : [],
     activeNatChains: gen.activeNatChains,

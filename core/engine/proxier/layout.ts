@@ -26,18 +26,18 @@ export function renderLine(r: RuleLine, style: LineStyle): string {
   return style.form === 'canonical' ? canonicalLine(r, style.family, style.quote) : restoreLine(r);
 }
 
-export function renderTable(name: 'filter' | 'nat', t: TableText, style: LineStyle): string {
+export function renderTable(name: 'filter' | 'nat', t: TableText): string {
   const live = new Set(t.chains);
   const deleted = [...new Set(t.deleted)].filter((c) => !live.has(c)).sort();
   // Stale chains are declared (which flushes them) among the others, then removed with -X.
   const declared = orderChains([...t.chains, ...deleted]);
-  const chains = declared.filter((c) => live.has(c));
-  // Rendered text per chain, in generation order within each chain.
-  const byChain = new Map<string, string>();
-  for (const r of t.rules) byChain.set(r.chain, (byChain.get(r.chain) ?? '') + renderLine(r, style) + '\n');
-  let out = `*${name}\n`;
-  for (const c of declared) out += `:${c} - [0:0]\n`;
-  for (const c of chains) out += byChain.get(c) ?? '';
-  for (const c of deleted) out += `-X ${c}\n`;
-  return out + 'COMMIT\n';
+  const parts: string[] = [`*${name}`];
+  for (const c of declared) parts.push(`:${c} - [0:0]`);
+  for (const c of declared) {
+    const lines = live.has(c) ? t.rules.byChain.get(c) : undefined;
+    if (lines !== undefined) for (const l of lines) parts.push(l);
+  }
+  for (const c of deleted) parts.push(`-X ${c}`);
+  parts.push('COMMIT', '');
+  return parts.join('\n');
 }

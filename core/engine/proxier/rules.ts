@@ -9,17 +9,32 @@ export interface RuleLine {
   args: string[];
 }
 
+/** Rules rendered to text as they are generated, grouped by chain (keeps a 10k-service sync small in memory). */
+export class RuleBuffer {
+  readonly byChain = new Map<string, string[]>();
+  count = 0;
+  constructor(private readonly render: (r: RuleLine) => string) {}
+
+  push(r: RuleLine): void {
+    const line = this.render(r);
+    let l = this.byChain.get(r.chain);
+    if (l === undefined) this.byChain.set(r.chain, (l = []));
+    l.push(line);
+    this.count++;
+  }
+}
+
 /** The chains and rules kube-proxy writes for one table. */
 export interface TableText {
   /** Chains declared with `:NAME - [0:0]` (flushes them), in write order. */
   chains: string[];
-  rules: RuleLine[];
+  rules: RuleBuffer;
   /** Stale chains removed with `-X` (also declared, which flushes them first). */
   deleted: string[];
 }
 
-export function emptyTableText(): TableText {
-  return { chains: [], rules: [], deleted: [] };
+export function emptyTableText(render: (r: RuleLine) => string = restoreLine): TableText {
+  return { chains: [], rules: new RuleBuffer(render), deleted: [] };
 }
 
 /** How a saved comment is quoted: iptables <= 1.8.4 always; newer only when a character needs it. */

@@ -8,6 +8,7 @@ import type { EndpointInfo } from './endpoints.js';
 import { servicePortKey } from './endpoints.js';
 import { servicePortChainName } from './names.js';
 import { emptyTableText } from './rules.js';
+import type { RuleLine } from './rules.js';
 import type { ServicePortInfo } from './serviceports.js';
 import { externallyAccessible } from './serviceports.js';
 import { LARGE_CLUSTER_ENDPOINTS_THRESHOLD, probability } from './sync133.js';
@@ -20,9 +21,14 @@ export interface HeldPort {
   description: string;
 }
 
-export function generate122(ctx: SyncContext, ports: readonly ServicePortInfo[], endpointsMap: ReadonlyMap<string, EndpointInfo[]>): GeneratedRules & { held: HeldPort[] } {
-  const filter = emptyTableText();
-  const nat = emptyTableText();
+export function generate122(
+  ctx: SyncContext,
+  ports: readonly ServicePortInfo[],
+  endpointsMap: ReadonlyMap<string, EndpointInfo[]>,
+  render?: (r: RuleLine) => string,
+): GeneratedRules & { held: HeldPort[] } {
+  const filter = emptyTableText(render);
+  const nat = emptyTableText(render);
   const active = new Set<string>();
   const held: HeldPort[] = [];
   const isIPv6 = ctx.family === 6;

@@ -32,6 +32,8 @@ export function probability(n: number): string {
 export interface Sync133Options {
   /** Write per-service chains only for these services (`ns/name`); undefined: all (full sync). */
   onlyServices?: ReadonlySet<string>;
+  /** How each rule becomes text (default: kube-proxy's own words). */
+  render?: (r: RuleLine) => string;
 }
 
 export function generate133(
@@ -40,9 +42,10 @@ export function generate133(
   endpointsMap: ReadonlyMap<string, EndpointInfo[]>,
   opts: Sync133Options = {},
 ): GeneratedRules {
-  const filter = emptyTableText();
-  const nat = emptyTableText();
-  const skipped = emptyTableText();
+  const filter = emptyTableText(opts.render);
+  const nat = emptyTableText(opts.render);
+  // Chains a partial sync leaves alone: computed for bookkeeping, never rendered.
+  const skipped = emptyTableText(() => '');
   const active = new Set<string>();
   const isIPv6 = ctx.family === 6;
   const mark = `${ctx.masqueradeMark}/${ctx.masqueradeMark}`;
