@@ -348,7 +348,7 @@ export interface ShellLineIO {
   signal?: AbortSignalLike;
   /** Input for the line's first command (absent: empty). */
   stdin?: string;
-  /** The terminal's size; absent: output is still formatted for an 80x24 terminal (what `chainlab exec` shows), but nobody can interrupt, so `watch` refuses. */
+  /** The terminal's size; absent: output is still formatted for an 80x24 terminal (what `chainlab exec` shows); without a signal either, nobody can interrupt, so `watch` refuses. */
   tty?: { cols: number; rows: number };
 }
 

@@ -194,7 +194,8 @@ export class Shell implements ShellSession {
       stderr: io.stderr,
       signal: abort.signal,
       tty: io.tty ?? { cols: 80, rows: 24 },
-      interactive: io.tty !== undefined,
+      // someone can stop it: a terminal, or a caller holding an abort signal
+      interactive: io.tty !== undefined || io.signal !== undefined,
     };
     try {
       return await this.execScript(parsed.script, exec);
