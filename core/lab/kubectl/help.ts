@@ -266,9 +266,11 @@ export function rootHelp(): string {
     line('logs', 'Print the logs for a container in a pod') +
     line('exec', 'Execute a command in a container') +
     line('wait', 'Wait for a specific condition on one or many resources') +
+    line('events', 'List events') +
     '\nAdvanced Commands:\n' +
     line('apply', 'Apply a configuration to a resource by file name or stdin') +
     line('patch', 'Update fields of a resource') +
+    line('replace', 'Replace a resource by file name or stdin') +
     '\nSettings Commands:\n' +
     line('label', 'Update the labels on a resource') +
     line('annotate', 'Update the annotations on a resource') +

@@ -17,6 +17,7 @@ import { clusterInfo, CLUSTER_INFO_FLAGS, version, VERSION_FLAGS, apiResources, 
 import { annotate, label, LABEL_FLAGS } from './commands/label.js';
 import { rollout, ROLLOUT_FLAGS, wait, WAIT_FLAGS } from './commands/wait.js';
 import { config, CONFIG_FLAGS } from './commands/config.js';
+import { events, EVENTS_FLAGS, replace, REPLACE_FLAGS } from './commands/events.js';
 import { helpFor, rootHelp, SUBCOMMANDS } from './help.js';
 
 export type { KubectlIO } from './io.js';
@@ -45,6 +46,8 @@ const COMMANDS: Record<string, Sub> = {
   label: { flags: LABEL_FLAGS, run: label },
   wait: { flags: WAIT_FLAGS, run: wait },
   config: { flags: CONFIG_FLAGS, run: config },
+  events: { flags: EVENTS_FLAGS, run: events },
+  replace: { flags: REPLACE_FLAGS, run: replace },
   rollout: { flags: ROLLOUT_FLAGS, run: rollout },
   annotate: { flags: LABEL_FLAGS, run: annotate },
 };

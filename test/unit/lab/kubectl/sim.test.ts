@@ -148,4 +148,20 @@ describe('kubectl on a sim lab', () => {
     expect((await k('expose svc nginx --name=copy')).out).toBe('service/copy exposed\n');
     expect((await k(['get', 'svc', 'copy', '-o', 'jsonpath={.spec.selector.app} {.spec.type} {.spec.ports[0].port}'])).out).toBe('other ClusterIP 80');
   });
+
+  it('events --for a pod; replace -f a service', async () => {
+    const { k, clock, rt } = lab('1.33');
+    expect(await k('events')).toEqual({ out: '', err: 'No events found in default namespace.\n', code: 0 });
+    await k('run web --image=nginx');
+    clock.advance(3_000);
+    const ev = (await k('events --for pod/web')).out.split('\n');
+    expect(ev[0]).toMatch(/^LAST SEEN +TYPE +REASON +OBJECT +MESSAGE$/);
+    expect(ev[1]).toMatch(/^3s +Normal +Scheduled +Pod\/web +Successfully assigned default\/web to k8s\d$/);
+    await k('create service clusterip web --tcp=80:80');
+    const manifest = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 8080\n    targetPort: 80\n  selector:\n    run: web\n';
+    let out = '';
+    const code = await runKubectl(rt.api, ['replace', '-f', '-'], { stdout: (s) => (out += s), stderr: (s) => (out += s), stdin: manifest });
+    expect({ out, code }).toEqual({ out: 'service/web replaced\n', code: 0 });
+    expect((await k(['get', 'svc', 'web', '-o', 'jsonpath={.spec.ports[0].port} {.spec.selector}'])).out).toBe('8080 {"run":"web"}');
+  });
 });
