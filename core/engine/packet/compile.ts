@@ -24,6 +24,8 @@ export interface CompiledRule {
   dstKey: number | string | null;
   /** The rule in iptables-save form, formatted on first use. */
   text: string | null;
+  /** Has `-m statistic` (the trace then explains how probabilities are computed). */
+  hasStatistic: boolean;
   /** The part of the rule that is not supported (`-m physdev`, `-j TPROXY`), to point at it. */
   errorToken: string | null;
 }
@@ -163,7 +165,7 @@ function buildIndex(rules: CompiledRule[]): CompiledChain['index'] {
 }
 
 function compileRule(table: TableName, chain: Chain, rule: Rule, number: number, chainExists: (n: string) => boolean): CompiledRule {
-  const out: CompiledRule = { rule, chain: chain.name, table, number, tests: [], target: { kind: 'none' }, error: null, dstKey: null, text: null, errorToken: null };
+  const out: CompiledRule = { rule, chain: chain.name, table, number, tests: [], target: { kind: 'none' }, error: null, dstKey: null, text: null, hasStatistic: rule.matches.some((m) => m.name === 'statistic'), errorToken: null };
   try {
     const core = coreTests(rule);
     out.dstKey = core.dstKey;

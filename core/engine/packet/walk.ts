@@ -60,6 +60,9 @@ function frameFor(chain: CompiledChain, record: boolean, key: number | string): 
 
 const ignore = (_: string): void => undefined;
 
+const STATISTIC_NOTE =
+  'statistic --mode random: this packet\'s branch comes from the seeded generator; the outcome probabilities are exact, using the value the kernel stores (--probability p is kept as round(p * 2^31) / 2^31, e.g. 0.33333333349 → 715827883 / 2^31).';
+
 /** The source port a packet gets when none is given (an ephemeral port). */
 export const DEFAULT_SPORT = 40000;
 
@@ -115,6 +118,7 @@ class Walk {
       const r = f.chain.rules[f.order !== null ? f.order[f.pos]! : f.pos]!;
       f.pos++;
       if (r.error !== null) throw new UnsupportedRuleError(r.error, r.errorToken);
+      if (record && r.hasStatistic) this.note(STATISTIC_NOTE);
       let matched = true;
       for (const test of r.tests) {
         if (!test(s)) {

@@ -335,3 +335,18 @@ describe('other families and protocols', () => {
     expect(second.steps.find((s) => s.ruleNumber === 2)!.matched).toBe(false);
   });
 });
+
+describe('the seed article: a process took the NodePort', () => {
+  it('curl localhost:30450 still reaches the pod although python listens on 30450, because nat OUTPUT DNATs first', () => {
+    const withPython: NodeDescription = { ...node, routeLocalnet: true, listeners: [{ proto: 'tcp', port: 30450, process: 'python' }] };
+    const t = tracePacket(nginx, withPython, { ingress: 'node', proto: 'tcp', src: '127.0.0.1', sport: 50000, dst: '127.0.0.1', dport: 30450 }, { seed: 3 });
+    expect(t.delivery).toEqual({ kind: 'pod', pod: 'default/nginx-1', ip: '10.244.0.11', port: 80 });
+    expect(t.outcomes.every((o) => o.delivery.kind !== 'local')).toBe(true);
+    expect(t.notes.some((n) => n.includes('715827883 / 2^31'))).toBe(true);
+  });
+
+  it('without the rules (flushed), the same curl reaches python', () => {
+    const t = tracePacket(save({ nat: [] }), { ...node, listeners: [{ proto: 'tcp', port: 30450, process: 'python' }] }, { ingress: 'node', proto: 'tcp', src: '127.0.0.1', dst: '127.0.0.1', dport: 30450 });
+    expect(t.delivery).toEqual({ kind: 'local', address: '127.0.0.1', port: 30450, process: 'python' });
+  });
+});
