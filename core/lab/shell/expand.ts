@@ -12,6 +12,8 @@ export interface ExpandContext {
   home: string;
   /** Runs `$( … )`, returns its stdout. */
   substitute(script: Script): Promise<string>;
+  /** Paths matching a glob (`*.yaml`, `/tmp/x/*`), sorted; empty when none (the word then stays as typed). */
+  glob?(pattern: string): string[];
 }
 
 interface Piece {
@@ -106,8 +108,36 @@ export async function expandToString(word: Word, ctx: ExpandContext): Promise<st
 
 export async function expandWords(words: Word[], ctx: ExpandContext): Promise<string[]> {
   const out: string[] = [];
-  for (const w of words) for (const b of braceExpand(w)) out.push(...(await expandWord(b, ctx)));
+  for (const w of words) {
+    for (const b of braceExpand(w)) {
+      const globbable = b.some((p) => p.kind === 'lit' && !p.quoted && /[*?[]/.test(p.text));
+      for (const f of await expandWord(b, ctx)) {
+        const matches = globbable && ctx.glob && /[*?[]/.test(f) ? ctx.glob(f) : [];
+        if (matches.length > 0) out.push(...matches);
+        else out.push(f);
+      }
+    }
+  }
   return out;
+}
+
+/** A glob pattern (one path component) as a RegExp: `*`, `?`, `[abc]`, `[!a]`. */
+export function globRegex(pattern: string): RegExp {
+  let src = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') src += '[^/]*';
+    else if (c === '?') src += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) src += '\\[';
+      else {
+        src += '[' + pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']';
+        i = end;
+      }
+    } else src += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${src}$`);
 }
 
 /** `{1..5}`, `{a,b,c}` inside an unquoted literal part, with its prefix and suffix (one level). */

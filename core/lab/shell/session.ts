@@ -4,7 +4,7 @@
 import type { AndOr, CommandNode, Pipeline, Redirect, Script, SimpleCommand } from './ast.js';
 import type { ShellContext, ShellCommand } from './context.js';
 import { normalizePath } from './context.js';
-import { expandToString, expandWords, type ExpandContext } from './expand.js';
+import { expandToString, expandWords, globRegex, type ExpandContext } from './expand.js';
 import { isFsError, type AbortSignalLike, type CommandIO, type InputStream, type ShellHost, type ShellLineIO, type ShellSession, type SignalName } from './host.js';
 import { parseLine } from './parse.js';
 import { fsMessage } from './fs-memory.js';
@@ -377,8 +377,21 @@ export class Shell implements ShellSession {
     }
   }
 
+  /** Globbing in the last path component (`*.yaml`, `/etc/*.conf`), as bash with default options. */
+  private glob(pattern: string): string[] {
+    const slash = pattern.lastIndexOf('/');
+    const dirPart = slash >= 0 ? pattern.slice(0, slash + 1) : '';
+    const namePart = pattern.slice(slash + 1);
+    if (/[*?[]/.test(dirPart) || namePart === '') return [];
+    const entries = this.host.fs.readDir(this.resolve(dirPart === '' ? '.' : dirPart));
+    if (isFsError(entries)) return [];
+    const re = globRegex(namePart);
+    return entries.filter((e) => re.test(e) && (namePart.startsWith('.') || !e.startsWith('.'))).sort().map((e) => dirPart + e);
+  }
+
   private expander(ex: Exec): ExpandContext {
     return {
+      glob: (pattern) => this.glob(pattern),
       lookup: (name) => this.lookup(name),
       assign: (name, value) => this.setVar(name, value),
       home: this.homeOf(this.user),

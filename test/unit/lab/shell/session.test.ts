@@ -47,6 +47,14 @@ describe('node shell: lists, statuses, expansion', () => {
     expect((await sh('echo "{1..3}"')).out).toBe('{1..3}\n');
   });
 
+  it('globs file names in the working directory and under a path', async () => {
+    const host = new FakeHost();
+    for (const f of ['b.yaml', 'a.yaml', 'c.txt', '.hidden.yaml']) host.fs.writeFile(`/root/${f}`, f + '\n');
+    expect((await sh('echo *.yaml', host)).out).toBe('a.yaml b.yaml\n');
+    expect((await sh('cat /root/?.txt', host)).out).toBe('c.txt\n');
+    expect((await sh('echo "*.yaml" *.none', host)).out).toBe('*.yaml *.none\n');
+  });
+
   it('pipes, with the last command giving the status', async () => {
     expect((await sh('printf "b\\na\\nc\\n" | sort | head -2')).out).toBe('a\nb\n');
     expect((await sh('echo x | grep y')).status).toBe(1);
