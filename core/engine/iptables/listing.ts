@@ -378,7 +378,8 @@ export function listRule(rule: Rule, num: number, o: ListOptions = {}): string {
     s += formatCount(c.packets, o.exact === true, true) + formatCount(c.bytes, o.exact === true, true);
   }
   s += `${(rule.target?.name ?? '').padEnd(9)} `;
-  s += `${rule.protocol?.invert === true ? '!' : ' '}${protoText(rule, f.numeric).padEnd(5)}`;
+  // "%-4s " in print_rule_details: a long name (ipv6-icmp) still gets its space.
+  s += `${rule.protocol?.invert === true ? '!' : ' '}${protoText(rule, f.numeric).padEnd(4)} `;
   s += `${rule.fragment?.invert === true ? '!' : '-'}${rule.fragment !== undefined ? 'f' : '-'} `;
   if (o.verbose === true) {
     const iface = (v: { invert: boolean; value: string } | undefined): string =>

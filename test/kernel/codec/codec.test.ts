@@ -75,3 +75,27 @@ describe('a session of iptables commands against the kernel', () => {
     expect(saveRuleset(withoutComments(rs))).toBe(withoutDates(ns.check('iptables-save', [])));
   });
 });
+
+describe('ip6tables on a dual-stack (IPv6) ruleset against the kernel', () => {
+  let ns: Netns;
+  beforeAll(() => {
+    ns = Netns.create('codec6');
+  });
+  afterAll(() => ns.destroy());
+
+  it('ip6tables-save, -L views and -S equal the real ip6tables', () => {
+    const text = readFileSync(new URL('../../fixtures/iptables/corpus6/dual-stack-v6.rules', import.meta.url), 'utf8');
+    ns.check('ip6tables-restore', [], text);
+    const rs = parsed(text);
+    const hosts = { '127.0.0.1': 'localhost' };
+    expect(withoutDates(runIptablesSave(rs, [], { ipv6: true }).stdout)).toBe(withoutDates(ns.check('ip6tables-save', [])));
+    for (const t of ['filter', 'nat']) {
+      for (const v of VIEWS) {
+        const args = ['-t', t, ...v];
+        expect({ args, out: runIptables(rs, args, { ipv6: true, hosts }).stdout }).toEqual({ args, out: ns.check('ip6tables', args) });
+      }
+    }
+    const err = ns.exec('ip6tables', ['-A', 'NOPE', '-j', 'ACCEPT']);
+    expect(runIptables(rs, ['-A', 'NOPE', '-j', 'ACCEPT'], { ipv6: true }).stderr).toBe(err.stderr);
+  });
+});
