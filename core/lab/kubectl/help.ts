@@ -34,7 +34,7 @@ const HELP: Record<string, Help> = {
       ['--field-selector=\'\'', 'Selector (field query) to filter on, e.g. spec.nodeName=k8s1.'],
       ['-L, --label-columns=[]', 'Labels to present as columns.'],
       ['--no-headers=false', "Don't print headers."],
-      ['-o, --output=\'\'', 'Output format. One of: (json, yaml, name, jsonpath, custom-columns, wide).'],
+      ['-o, --output=\'\'', 'Output format. One of: (json, yaml, name, jsonpath, go-template, custom-columns, wide).'],
       ['-l, --selector=\'\'', 'Selector (label query) to filter on, supports \'=\', \'==\', \'!=\', in, notin.'],
       ['--show-labels=false', 'When printing, show all labels as the last column.'],
       ['--sort-by=\'\'', 'Sort list types using this JSONPath expression.'],

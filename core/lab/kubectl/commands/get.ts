@@ -30,6 +30,8 @@ export const GET_FLAGS: FlagSpec[] = [
   { name: 'chunk-size', kind: 'int' },
   { name: 'output-watch-events', kind: 'bool' },
   { name: 'server-print', kind: 'bool' },
+  { name: 'template', kind: 'string' },
+  { name: 'allow-missing-template-keys', kind: 'bool' },
 ];
 
 interface Fetched {
@@ -47,7 +49,8 @@ export async function get(ctx: Ctx, f: Flags): Promise<number> {
     );
     return 1;
   }
-  const fmt = parseOutput(f.str('output'));
+  const o = f.str('output');
+  const fmt = parseOutput(['go-template', 'template', 'jsonpath'].includes(o) && f.has('template') ? `${o}=${f.str('template')}` : o);
   if (!fmt.ok) return fail(ctx, fmt.message);
   const tr = f.list('filename').length > 0 ? await targetsFromFiles(ctx, f) : resolveTargets(f.args);
   if (!tr.ok) return fail(ctx, tr.message);

@@ -6,6 +6,7 @@ import { COLUMNS } from './rows.js';
 import { table } from './tabwriter.js';
 import { asList, objectName, stripManagedFields, toJson, toYaml } from './output.js';
 import { jsonPath } from './jsonpath.js';
+import { goTemplate } from './gotemplate.js';
 import { at, namespaceOf, rec, str, labelsString } from '../obj.js';
 import { qualifiedSingular, resolveResource } from '../resources.js';
 
@@ -15,6 +16,7 @@ export type OutputFormat =
   | { kind: 'json' }
   | { kind: 'name' }
   | { kind: 'jsonpath'; template: string }
+  | { kind: 'go-template'; template: string }
   | { kind: 'custom-columns'; columns: { header: string; template: string }[] };
 
 export type FormatResult = { ok: true; format: OutputFormat } | { ok: false; message: string };
@@ -41,6 +43,10 @@ export function parseOutput(o: string, allowWide = true): FormatResult {
   if (head === 'jsonpath' || head === 'jsonpath-as-json') {
     if (arg === '') return { ok: false, message: 'template format specified but no template given' };
     return { ok: true, format: { kind: 'jsonpath', template: arg } };
+  }
+  if (head === 'go-template' || head === 'template') {
+    if (arg === '') return { ok: false, message: 'template format specified but no template given' };
+    return { ok: true, format: { kind: 'go-template', template: arg } };
   }
   if (head === 'custom-columns') {
     if (arg === '') return { ok: false, message: 'custom-columns format specified but no custom columns given' };
@@ -111,6 +117,10 @@ export function renderObjects(format: OutputFormat, objs: unknown[], single: boo
       return { ok: true, text: clean.map((o) => `${objectName(o)}\n`).join('') };
     case 'jsonpath': {
       const r = jsonPath(format.template, data);
+      return r.ok ? { ok: true, text: r.value } : { ok: false, message: r.message };
+    }
+    case 'go-template': {
+      const r = goTemplate(format.template, data);
       return r.ok ? { ok: true, text: r.value } : { ok: false, message: r.message };
     }
     case 'custom-columns': {

@@ -199,6 +199,12 @@ describe('reading the cluster', () => {
     expect(list.items).toHaveLength(1);
   });
 
+  it('-o go-template and --template', async () => {
+    const api = seed003();
+    expect((await kubectl(api, ['get', 'svc', '-A', '-o', 'go-template={{range .items}}{{.metadata.name}}={{.spec.clusterIP}}{{"\\n"}}{{end}}'])).out).toBe('kubernetes=10.96.0.1\nkube-dns=10.96.0.10\n');
+    expect((await kubectl(api, ['get', 'svc', 'kubernetes', '-o', 'go-template', '--template', '{{index .metadata.labels "provider"}}'])).out).toBe('kubernetes');
+  });
+
   it('several types: kind-prefixed names, one table each', async () => {
     const r = await kubectl(seed003(), 'get svc,ep');
     expect(r.out).toBe(

@@ -6,6 +6,7 @@ import { humanDuration } from '../../../../core/lab/kubectl/print/age.js';
 import { tabify, TABLE_TABS, DESCRIBE_TABS } from '../../../../core/lab/kubectl/print/tabwriter.js';
 import { parseFlags } from '../../../../core/lab/kubectl/flags.js';
 import { jsonPath } from '../../../../core/lab/kubectl/print/jsonpath.js';
+import { goTemplate } from '../../../../core/lab/kubectl/print/gotemplate.js';
 import { toJson, toYaml } from '../../../../core/lab/kubectl/print/output.js';
 
 const s = 1000;
@@ -90,6 +91,23 @@ describe('jsonpath', () => {
   it('reports a template that does not parse', () => {
     const r = jsonPath('{.items[*}', list);
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('go-template', () => {
+  const list = { items: [{ metadata: { name: 'a', labels: { app: 'web' } }, spec: { ports: [{ port: 80 }] } }, { metadata: { name: 'b' }, spec: {} }] };
+  it.each([
+    ['{{range .items}}{{.metadata.name}}{{"\\n"}}{{end}}', 'a\nb\n'],
+    ['{{range .items}}{{if .metadata.labels}}{{index .metadata.labels "app"}}{{else}}-{{end}} {{end}}', 'web - '],
+    ['{{len .items}}', '2'],
+    ['{{range .items}}{{.spec.ports}};{{end}}', '[map[port:80]];<no value>;'],
+    ['{{range .items}}{{printf "%s:%v" .metadata.name .missing}} {{end}}', 'a:<no value> b:<no value> '],
+  ])('%s', (tpl, want) => {
+    expect(goTemplate(tpl, list)).toEqual({ ok: true, value: want });
+  });
+  it('reports templates that do not parse', () => {
+    expect(goTemplate('{{range .items}}', list).ok).toBe(false);
+    expect(goTemplate('{{nosuch .x}}', list).ok).toBe(false);
   });
 });
 
