@@ -1,9 +1,12 @@
 // `column -t` as util-linux 2.38 prints it: whitespace-separated cells, each
 // column padded to its widest cell plus two spaces, every row padded out to the
 // last column (which is never padded); empty lines dropped.
-// (Local until core/engine/text/column.ts's columnT lands; same behaviour.)
+// The plain case is the engine's columnT; this adds `-s SEPS` and `-o SEP`.
+
+import { columnT } from '../../../engine/text/column.js';
 
 export function columnTable(text: string, separators?: string, outSep = '  '): string {
+  if (separators === undefined && outSep === '  ') return columnT(text);
   const splitter = separators ? new RegExp(`[${separators.replace(/[\]\\^-]/g, '\\$&')}]+`) : /[ \t]+/;
   const rows = text
     .split('\n')
