@@ -266,7 +266,10 @@ export class KernelNode {
     // A walk that ends in a hook a packet cannot end in (PREROUTING, FORWARD, OUTPUT) without a DROP rule was dropped by routing.
     const stopped = lastVisit !== undefined && !['INPUT', 'POSTROUTING'].includes(lastVisit.hook);
     const verdict: KernelObservation['verdict'] = last?.verdict === 'DROP' ? (/ -j REJECT\b/.test(lastText) ? 'REJECT' : 'DROP') : stopped ? 'DROP' : 'ACCEPT';
-    const ctEvent = verdict === 'ACCEPT' ? await this.conntrackFor(probe) : null;
+    // The conntrack entry is confirmed at the end of POSTROUTING (or INPUT): a looped-back packet dropped later has one.
+    const postIdx = visits.findIndex((v) => v.hook === 'POSTROUTING');
+    const confirmed = verdict === 'ACCEPT' || (postIdx >= 0 && visits.slice(postIdx).some((v) => v.hook !== 'POSTROUTING'));
+    const ctEvent = confirmed ? await this.conntrackFor(probe) : null;
     const after = parseCounters(nsRun(topo.node, ['iptables-save', '-c']).stdout);
     this.lastCounters = after;
     const counted = [...after].filter(([k, n]) => n > (before.get(k) ?? 0)).map(([k]) => k).flatMap(unshiftTraceRules);
@@ -279,7 +282,7 @@ export class KernelNode {
       steps,
       verdict,
       dnatTo: ctEvent ? (ctEvent.reply.src !== probe.dst || ctEvent.reply.sport !== probe.dport ? `${ctEvent.reply.src}:${ctEvent.reply.sport}` : null) : dnatFromPackets(visits, probe),
-      snatTo: ctEvent && (ctEvent.reply.dst !== probe.src || ctEvent.reply.dport !== probe.sport) ? `${ctEvent.reply.dst}:${ctEvent.reply.dport}` : null,
+      snatTo: ctEvent ? (ctEvent.reply.dst !== probe.src || ctEvent.reply.dport !== probe.sport ? `${ctEvent.reply.dst}:${ctEvent.reply.dport}` : null) : snatFromPackets(visits, probe),
       delivery: deliveryOf(visits, verdict, last),
       receivedBy,
       sender: reply.result ?? (reply.ok ? 'ok' : `error ${reply.error ?? ''}`),
@@ -330,6 +333,16 @@ function dnatFromPackets(visits: HookVisit[], p: Required<ProbeSpec>): string | 
   if (!f?.DST) return null;
   const port = Number(f.DPORT ?? p.dport);
   return f.DST !== p.dst || port !== p.dport ? `${f.DST}:${port}` : null;
+}
+
+/** Without a conntrack entry: the source a later hook saw (a looped-back packet after SNAT), if rewritten. */
+function snatFromPackets(visits: HookVisit[], p: Required<ProbeSpec>): string | null {
+  for (const v of visits) {
+    const f = v.packet.fields;
+    const sport = Number(f.SPORT ?? p.sport);
+    if (f.SRC && (f.SRC !== p.src || sport !== p.sport)) return `${f.SRC}:${sport}`;
+  }
+  return null;
 }
 
 function deliveryOf(visits: HookVisit[], verdict: KernelObservation['verdict'], last: KernelStep | undefined): DeliveryKey {
