@@ -25,9 +25,9 @@ const line = (name: string, value: string, unit: string, ref?: { value: number; 
   console.log(`${name}: ${value} ${unit}${ratio}`);
 };
 
-function manyServices(n: number): string {
-  const docs: string[] = [SEED_000_MANIFEST];
-  for (let i = 0; i < n; i++) {
+function manyServices(n: number, from = 0): string {
+  const docs: string[] = [];
+  for (let i = from; i < from + n; i++) {
     docs.push(`apiVersion: v1
 kind: Service
 metadata:
@@ -57,21 +57,28 @@ async function heap(page: Page): Promise<number> {
 /** How long a lab may take to start before its figures are reported as not measured. */
 const BUDGET_MS = Number(process.env.CHAINLAB_BENCH_BUDGET_MS ?? 240_000);
 
-async function run(label: string, manifest: string, burst: boolean): Promise<void> {
+async function run(label: string, services: number, burst: boolean): Promise<void> {
   const profile = mkdtempSync(join(tmpdir(), 'chainlab-bench-'));
   const ctx = await chromium.launchPersistentContext(profile, { executablePath: exe, headless: true, args, viewport: { width: 1280, height: 720 } });
   const t0 = performance.now();
-  const started = startWebApp({ staticDir, manifest });
-  const app = await Promise.race([started, new Promise<null>((r) => setTimeout(() => r(null), BUDGET_MS))]);
-  if (app === null) {
-    line(`${label} server start`, `> ${BUDGET_MS}`, 'ms (not measured further: the sim lab did not finish applying the manifest in the budget)');
-    await ctx.close();
-    rmSync(profile, { recursive: true, force: true });
-    void started.then((a) => a.close());
-    return;
+  const app = await startWebApp({ staticDir, manifest: SEED_000_MANIFEST });
+  // Services go in chunks, so a slow lab is cut at the budget instead of blocking the bench for ever.
+  let made = 0;
+  while (made < services && performance.now() - t0 < BUDGET_MS) {
+    const n = Math.min(10, services - made);
+    const r = await app.lab.apply(manyServices(n, made));
+    if (r.exitCode !== 0) throw new Error(`applying services failed: ${r.output}`);
+    made += n;
+  }
+  if (made < services) {
+    line(`${label} services applied within the ${(BUDGET_MS / 1000).toFixed(0)} s budget`, String(made), `of ${services} (the sim lab's apply slows as Services grow)`);
+    label = `${label} (measured with ${made} + seed)`;
+  } else if (services > 0) {
+    line(`${label} time to apply ${services} Services`, (performance.now() - t0).toFixed(0), 'ms');
   }
   try {
-    const tServer = performance.now() - t0;
+    // With many Services the lab is already up: measure the page load alone.
+    const tServer = services === 0 ? performance.now() - t0 : 0;
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     const tNav = performance.now();
     await page.goto(app.url);
@@ -79,9 +86,10 @@ async function run(label: string, manifest: string, burst: boolean): Promise<voi
     await page.locator('[data-chain="KUBE-SERVICES"]').first().waitFor({ timeout: 120_000 });
     const tReady = performance.now() - tNav;
     const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
-    line(`${label} server start (lab + seed + listen)`, tServer.toFixed(0), 'ms');
-    line(`${label} start to first paint`, (tServer + fcp).toFixed(0), 'ms', { value: tServer + fcp, of: 1500, label: 'the 1.5 s aim' });
-    line(`${label} start to cluster and chains shown`, (tServer + tReady).toFixed(0), 'ms');
+    if (services === 0) line(`${label} server start (lab + seed + listen)`, tServer.toFixed(0), 'ms');
+    const what = services === 0 ? 'start' : 'page load';
+    line(`${label} ${what} to first paint`, (tServer + fcp).toFixed(0), 'ms', { value: tServer + fcp, of: 1500, label: 'the 1.5 s aim' });
+    line(`${label} ${what} to cluster and chains shown`, (tServer + tReady).toFixed(0), 'ms');
     const h = await heap(page);
     line(`${label} renderer heap`, mb(h), 'MB', { value: h, of: 150 * 1024 * 1024, label: 'the 150 MB aim' });
     line(`${label} server process RSS (includes the bench's playwright client)`, mb(process.memoryUsage().rss), 'MB');
@@ -118,7 +126,6 @@ async function run(label: string, manifest: string, burst: boolean): Promise<voi
   }
 }
 
-await run('default lab', SEED_000_MANIFEST, true);
-await run('100-service lab', manyServices(100), false);
-await run('500-service lab', manyServices(500), false);
+await run('default lab', 0, true);
+await run('500-service lab', 500, false);
 process.exit(0);
