@@ -51,6 +51,13 @@ describe('text tools', () => {
   });
 });
 
+describe('column options', () => {
+  it('-s and -o as util-linux', async () => {
+    expect((await sh("printf 'a,b,c\\ncc,d\\n' | column -t -s,")).out).toBe('a   b  c\ncc  d  \n');
+    expect((await sh("printf 'a b\\ncc d\\n' | column -t -o '|'")).out).toBe('a |b\ncc|d\n');
+  });
+});
+
 describe('jq', () => {
   const pod = JSON.stringify({ status: { podIP: '10.244.0.11' }, spec: { containers: [{ ports: [{ containerPort: 80 }] }] }, items: [{ n: 'a', t: 'x' }, { n: 'b', t: 'y' }] });
   it("runs seed 000's filter", async () => {
