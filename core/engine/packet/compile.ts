@@ -3,7 +3,7 @@
 // with thousands of `-d ClusterIP/32` rules) also get an index by
 // destination address so sampling does not test every rule.
 
-import type { Chain, Rule, Ruleset, TableName } from '../iptables/model.js';
+import type { Chain, Rule, Ruleset, Table, TableName } from '../iptables/model.js';
 import { formatRule } from '../iptables/index.js';
 import { cidrContains, formatIP, parseCidr, type Cidr, type IP } from '../net/ip.js';
 import type { UserError } from '../errors.js';
@@ -42,14 +42,47 @@ export interface CompiledChain {
 
 export interface CompiledTable {
   name: TableName;
-  chains: Map<string, CompiledChain>;
+  /** Chains compiled so far (each on first use: a packet visits a handful of 30 000 chains). */
+  chains: LazyChains;
+}
+
+/** A table's chains, compiled the first time the walk (or `problems`) asks for one. */
+export class LazyChains {
+  private readonly compiled = new Map<string, CompiledChain>();
+  private readonly source = new Map<string, Chain>();
+
+  constructor(private readonly table: Table) {
+    for (const c of table.chains) this.source.set(c.name, c);
+  }
+
+  has(name: string): boolean {
+    return this.source.has(name);
+  }
+
+  get(name: string): CompiledChain | undefined {
+    let c = this.compiled.get(name);
+    if (c === undefined) {
+      const src = this.source.get(name);
+      if (src === undefined) return undefined;
+      const exists = (n: string) => this.source.has(n);
+      const rules = src.rules.map((r, i) => compileRule(this.table.name, src, r, i + 1, exists));
+      c = { name: src.name, table: this.table.name, builtin: src.builtin, policy: src.policy, rules, index: buildIndex(rules) };
+      this.compiled.set(name, c);
+    }
+    return c;
+  }
+
+  /** Compiles every chain (for `problems`). */
+  all(): CompiledChain[] {
+    return this.table.chains.map((c) => this.get(c.name)!);
+  }
 }
 
 export interface CompiledRuleset {
   ruleset: Ruleset;
   tables: Map<TableName, CompiledTable>;
-  /** Every unsupported rule, found up front (the walk reports one only if it reaches it). */
-  problems: UserError[];
+  /** Every unsupported rule (compiles the whole ruleset on first read; the walk reports one only if it reaches it). */
+  readonly problems: UserError[];
 }
 
 /** Thrown by the walk when a packet reaches a rule the engine cannot evaluate. */
@@ -192,24 +225,27 @@ function compileRule(table: TableName, chain: Chain, rule: Rule, number: number,
 
 const cache = new WeakMap<Ruleset, CompiledRuleset>();
 
-/** Compiles (once per ruleset object: mutate a ruleset and you must pass a new object). */
+/**
+ * Prepares a ruleset for the walk, once per ruleset object (mutate a ruleset
+ * and you must pass a new object). Chains compile on first use.
+ */
 export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
   const hit = cache.get(ruleset);
   if (hit !== undefined) return hit;
   const tables = new Map<TableName, CompiledTable>();
-  const problems: UserError[] = [];
-  for (const t of ruleset.tables) {
-    const names = new Set(t.chains.map((c) => c.name));
-    const chainExists = (n: string) => names.has(n);
-    const chains = new Map<string, CompiledChain>();
-    for (const c of t.chains) {
-      const rules = c.rules.map((r, i) => compileRule(t.name, c, r, i + 1, chainExists));
-      for (const r of rules) if (r.error !== null) problems.push(r.error);
-      chains.set(c.name, { name: c.name, table: t.name, builtin: c.builtin, policy: c.policy, rules, index: buildIndex(rules) });
-    }
-    tables.set(t.name, { name: t.name, chains });
-  }
-  const compiled = { ruleset, tables, problems };
+  for (const t of ruleset.tables) tables.set(t.name, { name: t.name, chains: new LazyChains(t) });
+  let problems: UserError[] | null = null;
+  const compiled: CompiledRuleset = {
+    ruleset,
+    tables,
+    get problems() {
+      if (problems === null) {
+        problems = [];
+        for (const t of tables.values()) for (const c of t.chains.all()) for (const r of c.rules) if (r.error !== null) problems.push(r.error);
+      }
+      return problems;
+    },
+  };
   cache.set(ruleset, compiled);
   return compiled;
 }

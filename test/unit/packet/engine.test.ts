@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConntrackTable, kernelProbability, sampleOutcomes, tracePacket, UnsupportedRuleError, type NodeDescription } from '../../../core/engine/packet/index.js';
+import { compileRuleset, ConntrackTable, kernelProbability, sampleOutcomes, tracePacket, UnsupportedRuleError, type NodeDescription } from '../../../core/engine/packet/index.js';
 import { fixture, save } from './helpers.js';
 
 const node: NodeDescription = {
@@ -266,6 +266,14 @@ describe('statistic probabilities', () => {
 });
 
 describe('rules the engine cannot evaluate', () => {
+  it('are all listed up front by compileRuleset(...).problems', () => {
+    const rs = save({ filter: ['-A INPUT -p tcp -j ACCEPT', '-A FORWARD -m physdev --physdev-is-bridged -j ACCEPT', '-A OUTPUT -j TPROXY --on-port 1'] });
+    expect(compileRuleset(rs).problems.map((p) => [p.line, p.object])).toEqual([
+      [6, '-t filter FORWARD 1'],
+      [7, '-t filter OUTPUT 1'],
+    ]);
+  });
+
   it('stop the trace with an error naming the rule and its line', () => {
     const rs = save({ filter: ['-A INPUT -p tcp -j ACCEPT', '-A FORWARD -m physdev --physdev-is-bridged -j ACCEPT'] });
     const n: NodeDescription = { name: 'n', addresses: ['10.0.0.1/24'] };
