@@ -58,10 +58,11 @@ function restoreWord(w: string, prev: string | undefined): string {
 
 /** The line exactly as kube-proxy writes it into its iptables-restore input. */
 export function restoreLine(r: RuleLine): string {
-  let s = '-A ' + r.chain;
   const a = r.args;
-  for (let i = 0; i < a.length; i++) s += ' ' + (i > 0 && a[i - 1] === '--comment' ? restoreWord(a[i]!, '--comment') : a[i]!);
-  return s;
+  const words: string[] = ['-A', r.chain];
+  for (let i = 0; i < a.length; i++) words.push(i > 0 && a[i - 1] === '--comment' ? restoreWord(a[i]!, '--comment') : a[i]!);
+  // join() gives a flat string; `+=` would keep a rope per line alive in a 400k-line sync.
+  return words.join(' ');
 }
 
 // ------------------------------------------------------------ canonical form
@@ -209,5 +210,5 @@ export function canonicalLine(r: RuleLine, family: 4 | 6, style: QuoteStyle): st
     s += ` -m ${m.name}` + renderOpts(canonModule(m, family), style, m.name === 'comment' || m.name === 'nfacct');
   }
   if (p.target !== undefined) s += ` -j ${p.target.name}` + renderOpts(canonTarget(p.target, family), style, false);
-  return s;
+  return [s].join('');
 }
