@@ -57,11 +57,27 @@ export class ApiServer implements ClusterApi {
     return this.state.objects[objectKey(kind, isNamespaced(kind) ? ns ?? 'default' : undefined, name)];
   }
 
+  /** Keys per kind (rebuilt lazily; the store is a flat record so the snapshot stays plain JSON). */
+  private byKind: Map<string, Set<string>> | null = null;
+
+  private kindIndex(): Map<string, Set<string>> {
+    if (this.byKind === null) {
+      this.byKind = new Map();
+      for (const [key, o] of Object.entries(this.state.objects)) {
+        let set = this.byKind.get(o.kind);
+        if (!set) { set = new Set(); this.byKind.set(o.kind, set); }
+        set.add(key);
+      }
+    }
+    return this.byKind;
+  }
+
   /** Live objects of a kind (no copies: callers must not mutate; use put). */
   all(kind: ClusterKind, ns?: string | null): KubeObject[] {
     const out: KubeObject[] = [];
-    for (const o of Object.values(this.state.objects)) {
-      if (o.kind === kind && (ns === undefined || ns === null || o.metadata.namespace === ns)) out.push(o);
+    for (const key of this.kindIndex().get(kind) ?? []) {
+      const o = this.state.objects[key];
+      if (o !== undefined && (ns === undefined || ns === null || o.metadata.namespace === ns)) out.push(o);
     }
     return out;
   }
@@ -72,6 +88,11 @@ export class ApiServer implements ClusterApi {
   put(obj: KubeObject): KubeObject {
     const key = keyOf(obj);
     const existed = key in this.state.objects;
+    if (!existed && this.byKind !== null) {
+      let set = this.byKind.get(obj.kind);
+      if (!set) { set = new Set(); this.byKind.set(obj.kind, set); }
+      set.add(key);
+    }
     this.state.rv++;
     obj.metadata.resourceVersion = String(this.state.rv);
     this.state.objects[key] = obj;
@@ -83,6 +104,7 @@ export class ApiServer implements ClusterApi {
     const key = keyOf(obj);
     if (!(key in this.state.objects)) return;
     delete this.state.objects[key];
+    this.byKind?.get(obj.kind)?.delete(key);
     this.state.rv++;
     this.emit(obj.kind, { type: 'DELETED', object: { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.state.rv) } } });
   }

@@ -2,7 +2,7 @@
 // run in a fresh node shell (`exec`) or kubectl (`kubectl`); the state is one
 // JSON snapshot (`toJSON`) that `restoreSimLab` brings back.
 
-import type { ClusterSnapshot, CommandResult, Lab, LabEvent, LabSpec, TerminalSession, TraceResult, NodeSummary, PodSummary, ServiceSummary } from '../backend.js';
+import type { ClusterSnapshot, CommandResult, Lab, LabEvent, LabSpec, TerminalSession, TraceResult } from '../backend.js';
 import type { Ruleset } from '../../engine/iptables/model.js';
 import { cloneRuleset } from '../../engine/iptables/index.js';
 import type { Packet } from '../../engine/packet/types.js';
@@ -55,26 +55,7 @@ export class SimLab implements Lab {
 
   async snapshot(): Promise<ClusterSnapshot> {
     this.rt.catchUp();
-    const api = this.rt.api;
-    const nodes: NodeSummary[] = this.rt.state.nodes.map((n) => ({
-      name: n.name, role: n.role, ip: n.ip, podCIDR: n.podCIDR,
-      kubeProxy: { state: n.kubeProxy.state, ...(n.kubeProxy.pid !== undefined ? { pid: n.kubeProxy.pid } : {}), restarts: n.kubeProxy.restarts },
-    }));
-    const pods: PodSummary[] = api.all('Pod').map((p) => ({
-      namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, node: (p.spec as { nodeName?: string }).nodeName ?? '',
-      ip: (p.status as { podIP?: string } | undefined)?.podIP ?? '',
-      phase: p.metadata.deletionTimestamp ? 'Terminating' : (p.status as { phase?: string } | undefined)?.phase ?? 'Pending',
-      labels: { ...(p.metadata.labels ?? {}) },
-    }));
-    const services: ServiceSummary[] = api.all('Service').map((s) => {
-      const spec = s.spec as { type?: string; clusterIP?: string; ports?: { name?: string; port: number; protocol?: string; targetPort?: string | number; nodePort?: number }[]; selector?: Record<string, string> };
-      return {
-        namespace: s.metadata.namespace ?? 'default', name: s.metadata.name, type: spec.type ?? 'ClusterIP', clusterIP: spec.clusterIP ?? '',
-        ports: (spec.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port, ...(p.nodePort ? { nodePort: p.nodePort } : {}) })),
-        selector: { ...(spec.selector ?? {}) },
-      };
-    });
-    return { nodes, pods, services };
+    return this.rt.summary();
   }
 
   async exec(node: string, commandLine: string, opts: { user?: string; stdin?: string } = {}): Promise<CommandResult> {

@@ -14,7 +14,7 @@ import { releaseInfo } from '../cluster/versions.js';
 import type { ReleaseInfo } from '../cluster/versions.js';
 import { notFound, okv, badRequest } from '../cluster/status.js';
 import { clone, rfc3339 } from '../cluster/objects.js';
-import type { LabSpec, LabEvent, KubeProxyState } from '../backend.js';
+import type { LabSpec, LabEvent, KubeProxyState, ClusterSnapshot, NodeSummary, PodSummary, ServiceSummary } from '../backend.js';
 import type { SimClock } from './clock.js';
 import { randHex } from './rng.js';
 import type { NodeState, PodRuntime, SimProcess } from '../node/state.js';
@@ -164,6 +164,41 @@ export class SimRuntime implements ApiRuntime {
     for (const l of [...this.listeners]) l(e);
   }
 
+  private notifiedRv = -1;
+
+  /** Tells listeners the cluster changed (once per settled change, only when someone listens). */
+  private notifyCluster(): void {
+    if (this.listeners.size === 0 || this.notifiedRv === this.state.cluster.rv) return;
+    this.notifiedRv = this.state.cluster.rv;
+    this.emit({ type: 'cluster', snapshot: this.summary() });
+  }
+
+  /** Nodes, pods and Services as the UI lists them. */
+  summary(): ClusterSnapshot {
+    const api = this.api;
+    const nodes: NodeSummary[] = this.state.nodes.map((n) => ({
+      name: n.name, role: n.role, ip: n.ip, podCIDR: n.podCIDR,
+      kubeProxy: { state: n.kubeProxy.state, ...(n.kubeProxy.pid !== undefined ? { pid: n.kubeProxy.pid } : {}), restarts: n.kubeProxy.restarts },
+    }));
+    const pods: PodSummary[] = api.all('Pod').map((p) => ({
+      namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, node: (p.spec as { nodeName?: string }).nodeName ?? '',
+      ip: (p.status as { podIP?: string } | undefined)?.podIP ?? '',
+      phase: p.metadata.deletionTimestamp ? 'Terminating' : (p.status as { phase?: string } | undefined)?.phase ?? 'Pending',
+      labels: { ...(p.metadata.labels ?? {}) },
+    }));
+    const services: ServiceSummary[] = api.all('Service').map((s) => {
+      const spec = s.spec as { type?: string; clusterIP?: string; ports?: { name?: string; port: number; protocol?: string; targetPort?: string | number; nodePort?: number }[]; selector?: Record<string, string> };
+      return {
+        namespace: s.metadata.namespace ?? 'default', name: s.metadata.name, type: spec.type ?? 'ClusterIP', clusterIP: spec.clusterIP ?? '',
+        ports: (spec.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port, ...(p.nodePort ? { nodePort: p.nodePort } : {}) })),
+        selector: { ...(spec.selector ?? {}) },
+      };
+    });
+    const byName = (a: { namespace?: string; name: string }, b: { namespace?: string; name: string }): number =>
+      (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name);
+    return { nodes, pods: pods.sort(byName), services: services.sort(byName) };
+  }
+
   node(name: string): NodeState | undefined {
     return this.state.nodes.find((n) => n.name === name);
   }
@@ -198,6 +233,7 @@ export class SimRuntime implements ApiRuntime {
       this.busy = false;
     }
     this.armRealTimer();
+    this.notifyCluster();
   }
 
   afterWrite(): void {

@@ -11,7 +11,13 @@ export function lineTerminal(shell: ShellSession, opts: { banner?: string } = {}
   let line = '';
   let running: { abort: () => void } | null = null;
   let closed = false;
-  const emit = (s: string): void => { for (const l of [...dataL]) l(s.replace(/\r?\n/g, '\r\n')); };
+  // Output before anyone listens (the first prompt) waits for the first listener.
+  let pending = '';
+  const emit = (s: string): void => {
+    const text = s.replace(/\r?\n/g, '\r\n');
+    if (dataL.size === 0) { pending += text; return; }
+    for (const l of [...dataL]) l(text);
+  };
   const prompt = (): void => { const n = shell.takeNotices(); if (n) emit(n); emit(shell.prompt()); };
   const exit = (code: number): void => { if (closed) return; closed = true; for (const l of [...exitL]) l(code); };
   const runLine = async (text: string): Promise<void> => {
@@ -56,7 +62,11 @@ export function lineTerminal(shell: ShellSession, opts: { banner?: string } = {}
       }
     },
     resize() { /* the plain terminal does not reflow */ },
-    onData(l) { dataL.add(l); return () => dataL.delete(l); },
+    onData(l) {
+      dataL.add(l);
+      if (pending !== '') { const p = pending; pending = ''; l(p); }
+      return () => dataL.delete(l);
+    },
     onExit(l) { exitL.add(l); return () => exitL.delete(l); },
     close() { running?.abort(); exit(0); },
   };

@@ -49,3 +49,43 @@ describe('sim lab', () => {
     expect((await again.exec('k8s1', 'ps -ef')).output).toBe((await lab.exec('k8s1', 'ps -ef')).output);
   });
 });
+
+describe('sim lab events and terminals', () => {
+  it('tells listeners about cluster changes, rules installed on each node, and kube-proxy going down and up', async () => {
+    const clock = manualClock();
+    const lab = await createSimLab(spec(2), { clock });
+    const events: string[] = [];
+    lab.on((e) => {
+      if (e.type === 'cluster') events.push(`cluster ${e.snapshot.services.map((s) => s.name).join(',')}`);
+      if (e.type === 'rules') events.push(`rules ${e.change.node} +${e.change.added.filter((l) => l.includes('default/web')).length}`);
+      if (e.type === 'kubeProxy') events.push(`kubeProxy ${e.node} ${e.state}`);
+    });
+    await lab.kubectl(['create', 'service', 'clusterip', 'web', '--tcp=80:80']);
+    expect(events).toContain('cluster kubernetes,web,kube-dns');
+    // The bootstrap sync just ran: minSyncPeriod (1 s) holds the next one back.
+    expect(events.filter((e) => e.startsWith('rules '))).toEqual([]);
+    await lab.advance(1000);
+    expect(events.filter((e) => e.startsWith('rules ')).sort()).toEqual(['rules k8s1 +1', 'rules k8s2 +1']);
+    const pid = lab.runtime.node('k8s2')!.kubeProxy.pid!;
+    await lab.exec('k8s2', `kill -9 ${pid}`);
+    expect(events).toContain('kubeProxy k8s2 restarting');
+    await lab.advance(2000);
+    expect(events).toContain('kubeProxy k8s2 running');
+  });
+
+  it('a terminal runs what is typed and shows the prompt', async () => {
+    const lab = await createSimLab(spec(1), { clock: manualClock() });
+    const term = await lab.openTerminal({ node: 'k8s1' }, { cols: 80, rows: 24 });
+    let screen = '';
+    term.onData((d) => { screen += d; });
+    await new Promise((r) => setTimeout(r, 10));
+    term.write('hostname\r');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen).toBe('root@k8s1:~# hostname\r\nk8s1\r\nroot@k8s1:~# ');
+    let code = -1;
+    term.onExit((c) => { code = c; });
+    term.write('exit 4\r');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(code).toBe(4);
+  });
+});
