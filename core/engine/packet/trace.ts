@@ -87,6 +87,8 @@ export function tracePacket(ruleset: Ruleset, node: NodeDescription, packet: Pac
   const outcomes = exactOutcomes(compiled, view, packet, table);
   const r = walkPacket(compiled, view, packet, { record: true, commit: true, decider: new SeededDecider(opts.seed ?? 1, table), table });
   const entry = r.ctEntryId !== null ? table.get(r.ctEntryId) : undefined;
+  const covered = outcomes.reduce((a, o) => a + o.probability, 0);
+  if (covered < 1 - 1e-9) r.notes.push(`Outcome enumeration stopped after ${MAX_OUTCOME_PATHS} branch combinations of statistic rules: the outcomes listed cover ${(covered * 100).toFixed(4)} % of packets.`);
   return {
     packet: { ...packet, sport: packet.sport ?? (packet.proto === 'icmp' ? 1 : DEFAULT_SPORT) },
     hooks: r.hooks,

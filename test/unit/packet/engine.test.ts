@@ -255,6 +255,14 @@ describe('statistic probabilities', () => {
     expect(t.outcomes.reduce((a, o) => a + o.probability, 0)).toBeCloseTo(1, 12);
   });
 
+  it('says so when the enumeration is cut short (more than 4096 branch combinations)', () => {
+    const rs = save({ mangle: Array.from({ length: 13 }, (_, i) => `-A PREROUTING -m statistic --mode random --probability 0.5 -j MARK --or-mark 0x${(1 << i).toString(16)}`) });
+    const t = tracePacket(rs, n, pkt);
+    expect(t.outcomes).toHaveLength(1);
+    expect(t.outcomes[0]!.probability).toBe(0.5);
+    expect(t.notes).toContain('Outcome enumeration stopped after 4096 branch combinations of statistic rules: the outcomes listed cover 50.0000 % of packets.');
+  });
+
   it('sampling is seeded and lands near the exact probabilities', () => {
     const a = sampleOutcomes(three, n, pkt, 30000, 42);
     const b = sampleOutcomes(three, n, pkt, 30000, 42);
