@@ -5,8 +5,8 @@ export type WordPart =
   | { kind: 'lit'; text: string; quoted: boolean }
   /** `$NAME`, `${NAME}`, `$?`, `$$`, `$!`, `$#`, `$1`, `${NAME:-default}`, `${#NAME}`. */
   | { kind: 'var'; name: string; quoted: boolean; op?: { type: ':-' | '-' | ':=' | ':+' | '+' | 'len'; word: Word } }
-  /** `~` at the start of a word. */
-  | { kind: 'tilde' }
+  /** `~` (or `~user`) at the start of a word. */
+  | { kind: 'tilde'; user?: string }
   /** `$(…)`. */
   | { kind: 'cmd'; script: Script; quoted: boolean }
   /** `$(( … ))`: the expression text, its `$x` expanded before evaluation. */

@@ -10,6 +10,8 @@ export interface ExpandContext {
   lookup(name: string): string | undefined;
   assign(name: string, value: string): void;
   home: string;
+  /** Home directory of a named user (`~root`), undefined when there is no such user. */
+  homeOf?(user: string): string | undefined;
   /** Runs `$( … )`, returns its stdout. */
   substitute(script: Script): Promise<string>;
   /** Paths matching a glob (`*.yaml`, `/tmp/x/*`), sorted; empty when none (the word then stays as typed). */
@@ -30,9 +32,11 @@ async function pieces(word: Word, ctx: ExpandContext): Promise<Piece[]> {
       case 'lit':
         out.push({ text: part.text, split: false, quoted: part.quoted });
         break;
-      case 'tilde':
-        out.push({ text: ctx.home, split: false, quoted: true });
+      case 'tilde': {
+        const home = part.user === undefined ? ctx.home : ctx.homeOf?.(part.user);
+        out.push({ text: home ?? `~${part.user}`, split: false, quoted: true });
         break;
+      }
       case 'var': {
         let value = ctx.lookup(part.name);
         const op = part.op;

@@ -425,10 +425,10 @@ class Parser {
       else parts.push({ kind: 'lit', text, quoted });
     };
     if (this.peek() === '~') {
-      const n = this.peek(1);
-      if (n === '' || n === '/' || META.has(n)) {
-        parts.push({ kind: 'tilde' });
-        this.pos++;
+      const m = /^~([a-z_][a-z0-9_-]*)?(?=$|[/\s;&|<>()])/.exec(this.src.slice(this.pos));
+      if (m) {
+        parts.push(m[1] ? { kind: 'tilde', user: m[1] } : { kind: 'tilde' });
+        this.pos += m[0].length;
       }
     }
     for (;;) {

@@ -395,6 +395,7 @@ export class Shell implements ShellSession {
       lookup: (name) => this.lookup(name),
       assign: (name, value) => this.setVar(name, value),
       home: this.homeOf(this.user),
+      homeOf: (user) => (user === 'root' || user === this.host.user ? this.homeOf(user) : undefined),
       substitute: async (script) => {
         let out = '';
         const sub: Exec = { stdin: emptyInput(), stdout: (s) => (out += s), stderr: ex.stderr, signal: ex.signal, interactive: ex.interactive };
