@@ -24,6 +24,20 @@ for (const [src, out] of entries) {
   });
 }
 
+// The in-node kube-proxy of the docker backend: one self-contained file (the
+// proxier included, no node_modules in the node), for the image's Node.js 18.
+if (existsSync(join(root, 'core/host/agent/kube-proxy.ts'))) {
+  await build({
+    entryPoints: [join(root, 'core/host/agent/kube-proxy.ts')],
+    outfile: join(root, 'dist/agent/kube-proxy.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node18',
+    logLevel: 'warning',
+  });
+}
+
 // The desktop shell: Electron main and the sandboxed preload, as CommonJS
 // (a sandboxed preload cannot be an ES module). Electron itself stays external.
 for (const [src, out] of [

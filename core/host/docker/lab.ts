@@ -1,0 +1,358 @@
+// The docker backend's Lab: every node is a real container (Debian, real
+// iptables, a real kube-proxy process, pods as network namespaces with real
+// servers). The cluster's API-server state stays in core/lab (the same runtime
+// as the sim backend, so kubectl and the controllers are the same); what is
+// installed on a node is read back from the node, never assumed.
+import type Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
+import type { ClusterSnapshot, CommandResult, Lab, LabEvent, LabSpec, TerminalSession, TraceResult, KubeProxyState } from '../../lab/backend.js';
+import { createSimLab, realtimeClock, type SimLab } from '../../lab/index.js';
+import { kubeProxyConfig } from '../../lab/node/kube-proxy.js';
+import { describeNode } from '../../lab/node/traffic.js';
+import { releaseInfo } from '../../lab/cluster/versions.js';
+import type { Ruleset } from '../../engine/iptables/model.js';
+import { parseIptablesSave, saveRuleset } from '../../engine/iptables/index.js';
+import { ConntrackTable, tracePacket } from '../../engine/packet/index.js';
+import type { Packet } from '../../engine/packet/types.js';
+import { DEFAULT_HOST_FACTS, type ProxierInput } from '../../engine/proxier/types.js';
+import { formatError } from '../../engine/errors.js';
+import { connectEngine, type Engine } from './connect.js';
+import { execIn, shIn } from './exec.js';
+import { imageStatus, NODE_IMAGE } from './image.js';
+import { podNetworkScript, nodeRoutesScript } from './pods.js';
+import { dockerTerminal } from './terminal.js';
+
+export const LAB_LABEL = 'chainlab.lab';
+export const NODE_LABEL = 'chainlab.node';
+
+export interface DockerLabOptions {
+  engine?: Engine;
+  image?: string;
+  /** The bundled in-node kube-proxy (dist/agent/kube-proxy.mjs). */
+  agentPath: string;
+  onProgress?: (step: string) => void;
+}
+
+interface NodeBox {
+  name: string;
+  container: Docker.Container;
+  kubeProxy: { state: KubeProxyState; restarts: number; pid?: number; downSince?: number };
+  pods: Map<string, string>;
+  lastRules: string[];
+}
+
+const containerName = (lab: string, node: string): string => `chainlab-${lab}-${node}`;
+
+export class DockerLab implements Lab {
+  private listeners = new Set<(e: LabEvent) => void>();
+  private nodes: NodeBox[] = [];
+  private generation = 0;
+  private syncing: Promise<void> = Promise.resolve();
+  private syncQueued = false;
+  private monitor: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+  private unlisten: () => void = () => {};
+
+  private constructor(readonly spec: LabSpec, private readonly engine: Engine, private readonly brain: SimLab, private readonly opts: DockerLabOptions) {}
+
+  static async create(spec: LabSpec, opts: DockerLabOptions): Promise<DockerLab> {
+    const progress = opts.onProgress ?? (() => {});
+    const engine = opts.engine ?? (await connectEngine());
+    const image = opts.image ?? NODE_IMAGE;
+    const status = await imageStatus(engine.docker, image);
+    if (!status.present) throw new Error(`the node image ${image} is missing; build it with: chainlab image build`);
+    progress('cluster state (API server, controllers)');
+    const brain = await createSimLab({ ...spec, backend: 'docker' }, { clock: realtimeClock() });
+    const lab = new DockerLab(spec, engine, brain, opts);
+    try {
+      await lab.start(image, progress);
+    } catch (e) {
+      await lab.close();
+      throw e;
+    }
+    return lab;
+  }
+
+  private get docker(): Docker {
+    return this.engine.docker;
+  }
+
+  private labels(node?: string): Record<string, string> {
+    return { [LAB_LABEL]: this.spec.name, ...(node ? { [NODE_LABEL]: node } : {}) };
+  }
+
+  private async start(image: string, progress: (s: string) => void): Promise<void> {
+    const simNodes = this.brain.runtime.state.nodes;
+    const first = simNodes[0]!;
+    const subnet = `${first.ip.split('.').slice(0, 3).join('.')}.0/${first.prefix}`;
+    const gateway = `${first.ip.split('.').slice(0, 3).join('.')}.1`;
+    progress(`network chainlab-${this.spec.name} (${subnet})`);
+    await this.docker.createNetwork({
+      Name: `chainlab-${this.spec.name}`, Driver: 'bridge', Labels: this.labels(), CheckDuplicate: true,
+      IPAM: { Config: [{ Subnet: subnet, Gateway: gateway }] },
+    });
+    const agent = readFileSync(this.opts.agentPath).toString('base64');
+    for (const n of simNodes) {
+      progress(`node ${n.name} (${n.ip})`);
+      const container = await this.docker.createContainer({
+        name: containerName(this.spec.name, n.name), Image: image, Hostname: n.name, Labels: this.labels(n.name),
+        Cmd: ['sleep', 'infinity'], Env: ['PS1=\\u@\\h:\\w\\$ ', 'TERM=xterm-256color'],
+        HostConfig: {
+          CapAdd: ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN'], NetworkMode: `chainlab-${this.spec.name}`, Init: true,
+          Sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.route_localnet': '1' },
+        },
+        NetworkingConfig: { EndpointsConfig: { [`chainlab-${this.spec.name}`]: { IPAMConfig: { IPv4Address: n.ip } } } },
+      });
+      await container.start();
+      const box: NodeBox = { name: n.name, container, kubeProxy: { state: 'stopped', restarts: 0 }, pods: new Map(), lastRules: [] };
+      this.nodes.push(box);
+      await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs`, `installing kube-proxy on ${n.name}`);
+      const gw = n.podCIDR.replace(/\.0\/(\d+)$/, '.1/$1');
+      await shIn(container, nodeRoutesScript(gw, simNodes.filter((o) => o.name !== n.name).map((o) => ({ ip: o.ip, podCIDR: o.podCIDR }))), `pod network on ${n.name}`);
+    }
+    progress('kube-proxy on every node');
+    for (const box of this.nodes) await this.startKubeProxy(box);
+    this.unlisten = this.brain.on((e) => {
+      if (e.type === 'cluster' || e.type === 'log') {
+        this.emit(e);
+        this.requestSync();
+      }
+    });
+    progress('first sync');
+    await this.syncNow();
+    this.monitor = setInterval(() => void this.watchKubeProxies(), 1000);
+  }
+
+  private async startKubeProxy(box: NodeBox): Promise<void> {
+    await shIn(box.container, `cd / && (setsid node /usr/local/lib/chainlab/kube-proxy.mjs --config=/var/lib/kube-proxy/config.conf --hostname-override=${box.name} >/dev/null 2>&1 &)`, `starting kube-proxy on ${box.name}`);
+    box.kubeProxy = { ...box.kubeProxy, state: 'running' };
+    delete box.kubeProxy.downSince;
+    const pid = (await execIn(box.container, ['pgrep', '-x', 'kube-proxy'])).stdout.trim().split('\n')[0];
+    if (pid) box.kubeProxy.pid = Number(pid);
+    this.emit({ type: 'kubeProxy', node: box.name, state: 'running' });
+  }
+
+  /** kubelet's view: a dead kube-proxy is restarted after the back-off (10 s, doubling), unless the lab says no. */
+  private watching = false;
+
+  private async watchKubeProxies(): Promise<void> {
+    if (this.closed || this.watching) return;
+    this.watching = true;
+    try {
+      await this.watchOnce();
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  private async watchOnce(): Promise<void> {
+    for (const box of this.nodes) {
+      const probe = await execIn(box.container, ['pgrep', '-x', 'kube-proxy'], { timeoutMs: 5000 }).catch(() => undefined);
+      if (probe === undefined) continue;
+      const alive = probe.exitCode === 0;
+      if (alive || this.closed) continue;
+      if (box.kubeProxy.state === 'running') {
+        box.kubeProxy = { ...box.kubeProxy, state: 'killed', downSince: Date.now() };
+        delete box.kubeProxy.pid;
+        this.emit({ type: 'kubeProxy', node: box.name, state: 'killed' });
+      }
+      if (this.spec.restartKubeProxy === false) continue;
+      const backoff = Math.min(10_000 * 2 ** box.kubeProxy.restarts, 300_000);
+      if (box.kubeProxy.downSince !== undefined && Date.now() - box.kubeProxy.downSince >= backoff) {
+        box.kubeProxy.restarts++;
+        await this.startKubeProxy(box);
+        this.requestSync();
+      }
+    }
+  }
+
+  private requestSync(): void {
+    if (this.syncQueued || this.closed) return;
+    this.syncQueued = true;
+    this.syncing = this.syncing.then(async () => {
+      this.syncQueued = false;
+      await this.syncNow().catch((e: Error) => this.emit({ type: 'log', line: `docker backend: sync failed: ${e.message}` }));
+    });
+  }
+
+  /** Pods into namespaces, cluster state into every node, then read back what is installed. */
+  private async syncNow(): Promise<void> {
+    const rt = this.brain.runtime;
+    rt.catchUp();
+    const release = releaseInfo(this.spec.kubeProxyVersion);
+    const services = rt.api.all('Service');
+    const slices = rt.api.all('EndpointSlice');
+    const gen = ++this.generation;
+    await Promise.all(this.nodes.map(async (box) => {
+      const simNode = rt.node(box.name)!;
+      await this.reconcilePods(box, simNode.ip, simNode.podCIDR);
+      const nodeObj = rt.api.find('Node', null, box.name);
+      if (!nodeObj) return;
+      const input: ProxierInput = {
+        version: release.proxier, node: nodeObj as unknown as ProxierInput['node'], config: kubeProxyConfig(simNode, release),
+        hostFacts: DEFAULT_HOST_FACTS, services: services as unknown as ProxierInput['services'], endpointSlices: slices as unknown as ProxierInput['endpointSlices'],
+      };
+      const state = Buffer.from(JSON.stringify({ generation: gen, input })).toString('base64');
+      await shIn(box.container, `echo '${state}' | base64 -d > /var/lib/kube-proxy/state.json.tmp && mv /var/lib/kube-proxy/state.json.tmp /var/lib/kube-proxy/state.json`, `writing cluster state to ${box.name}`);
+      if (box.kubeProxy.state === 'running') await this.waitApplied(box, gen);
+      await this.readBack(box);
+    }));
+  }
+
+  /** Waits (at most 3 s) until a live kube-proxy has applied generation `gen`; a dead one applies nothing. */
+  private async waitApplied(box: NodeBox, gen: number): Promise<void> {
+    const r = await execIn(box.container, ['sh', '-c', `for i in $(seq 1 60); do pgrep -x kube-proxy >/dev/null || exit 3; [ "$(cat /var/lib/kube-proxy/applied 2>/dev/null || echo 0)" -ge ${gen} ] && exit 0; sleep 0.05; done; exit 4`]);
+    if (r.exitCode === 4) this.emit({ type: 'log', line: `docker backend: kube-proxy on ${box.name} did not apply generation ${gen} within 3 s` });
+  }
+
+  private async readBack(box: NodeBox): Promise<void> {
+    const rs = await this.installedRules(box.name);
+    const lines = saveRuleset(rs, { counters: false }).split('\n').filter((l) => l.startsWith('-A ') || l.startsWith(':'));
+    const before = new Set(box.lastRules);
+    const after = new Set(lines);
+    const added = lines.filter((l) => !before.has(l));
+    const removed = box.lastRules.filter((l) => !after.has(l));
+    box.lastRules = lines;
+    if (added.length > 0 || removed.length > 0) this.emit({ type: 'rules', change: { node: box.name, added, removed } });
+  }
+
+  private async reconcilePods(box: NodeBox, nodeIP: string, podCIDR: string): Promise<void> {
+    const pods = this.brain.runtime.podsOn(box.name).filter((p) => {
+      const st = p.status as { podIP?: string; phase?: string } | undefined;
+      return st?.podIP && st.podIP !== nodeIP && st.phase === 'Running' && !p.metadata.deletionTimestamp;
+    });
+    const wanted = new Map(pods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+    const script: string[] = [];
+    for (const [key, ns] of box.pods) {
+      if (!wanted.has(key)) {
+        script.push(`ip netns pids ${ns} 2>/dev/null | xargs -r kill -9; ip netns del ${ns} 2>/dev/null || true`);
+        box.pods.delete(key);
+      }
+    }
+    for (const [key, p] of wanted) {
+      if (box.pods.has(key)) continue;
+      const spec = p.spec as { containers?: { image?: string; ports?: { containerPort: number }[] }[] };
+      const c = spec.containers?.[0];
+      const { ns, script: s } = podNetworkScript(key, (p.status as { podIP: string }).podIP, podCIDR, c?.image ?? '', (c?.ports ?? []).map((x) => x.containerPort));
+      script.push(s);
+      box.pods.set(key, ns);
+    }
+    if (script.length > 0) await shIn(box.container, script.join('\n'), `pods on ${box.name}`);
+  }
+
+  private emit(e: LabEvent): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+
+  private box(node: string): NodeBox {
+    const b = this.nodes.find((n) => n.name === node);
+    if (!b) throw new Error(`no node named "${node}" in lab ${this.spec.name} (nodes: ${this.nodes.map((n) => n.name).join(', ')})`);
+    return b;
+  }
+
+  async snapshot(): Promise<ClusterSnapshot> {
+    const s = await this.brain.snapshot();
+    return { ...s, nodes: s.nodes.map((n) => { const b = this.nodes.find((x) => x.name === n.name); return b ? { ...n, kubeProxy: { ...b.kubeProxy } } : n; }) };
+  }
+
+  /**
+   * One command line in the node's real shell (bash in the container). kubectl
+   * is the lab's own in both backends (the API server lives on the host), so a
+   * line that starts with kubectl runs there.
+   */
+  async exec(node: string, commandLine: string): Promise<CommandResult> {
+    const box = this.box(node);
+    if (/^\s*(sudo\s+)?kubectl(\s|$)/.test(commandLine)) return this.brain.exec(node, commandLine);
+    const r = await execIn(box.container, ['bash', '-c', commandLine], { timeoutMs: 120_000 });
+    this.requestSync();
+    return { output: r.output, exitCode: r.exitCode };
+  }
+
+  async kubectl(args: string[]): Promise<CommandResult> {
+    const r = await this.brain.kubectl(args);
+    await this.settle();
+    return r;
+  }
+
+  async apply(manifest: string): Promise<CommandResult> {
+    const r = await this.brain.apply(manifest);
+    await this.settle();
+    return r;
+  }
+
+  /** Waits until the cluster change has reached every node (bounded). */
+  async settle(): Promise<void> {
+    this.requestSync();
+    await this.syncing;
+  }
+
+  /** What the sim backend would install on this node for the same cluster (for comparisons). */
+  async simRules(node: string): Promise<Ruleset> {
+    return this.brain.installedRules(node);
+  }
+
+  async installedRules(node: string): Promise<Ruleset> {
+    const r = await execIn(this.box(node).container, ['iptables-save', '-c']);
+    if (r.exitCode !== 0) throw new Error(`iptables-save on ${node} failed: ${r.output.trim()}`);
+    const parsed = parseIptablesSave(r.stdout, { file: `${node}:iptables-save` });
+    if (!parsed.ok) throw new Error(parsed.errors.map(formatError).join('\n'));
+    return parsed.value;
+  }
+
+  async trace(node: string, packet: Packet, opts: { seed?: number } = {}): Promise<TraceResult> {
+    const rules = await this.installedRules(node);
+    const simNode = this.brain.runtime.node(node);
+    if (!simNode) throw new Error(`no node named "${node}"`);
+    const t = tracePacket(rules, describeNode(this.brain.runtime, simNode), packet, { seed: opts.seed ?? 1, conntrack: new ConntrackTable() });
+    return { hooks: t.hooks, steps: t.steps, verdict: t.verdict, dnatTo: t.dnatTo, masquerade: t.masquerade, snatTo: t.snatTo, mark: t.mark, delivery: t.delivery, outcomes: t.outcomes };
+  }
+
+  async openTerminal(target: { node: string } | { console: true }, size: { cols: number; rows: number }): Promise<TerminalSession> {
+    if ('console' in target) return this.brain.openTerminal(target, size);
+    return dockerTerminal(this.box(target.node).container, size);
+  }
+
+  on(listener: (e: LabEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async advance(ms: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+    await this.watchKubeProxies();
+    await this.settle();
+  }
+
+  async reset(): Promise<void> {
+    throw new Error('reset of a docker lab: run `chainlab down` then `chainlab up --backend docker`');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.monitor) clearInterval(this.monitor);
+    this.unlisten();
+    await this.syncing.catch(() => {});
+    await removeDockerLab(this.docker, this.spec.name);
+    await this.brain.close();
+  }
+}
+
+/** Removes every container and network that carries the lab's label. */
+export async function removeDockerLab(docker: Docker, lab: string): Promise<{ containers: number; networks: number }> {
+  const filters = JSON.stringify({ label: [`${LAB_LABEL}=${lab}`] });
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  const networks = await docker.listNetworks({ filters });
+  for (const n of networks) await docker.getNetwork(n.Id).remove();
+  return { containers: containers.length, networks: networks.length };
+}
+
+/** Labs found by label (left by a crash, or still running). */
+export async function listDockerLabs(docker: Docker): Promise<string[]> {
+  const containers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [LAB_LABEL] }) });
+  return [...new Set(containers.map((c) => c.Labels[LAB_LABEL]!).filter(Boolean))].sort();
+}
+
+export async function createDockerLab(spec: LabSpec, opts: DockerLabOptions): Promise<DockerLab> {
+  return DockerLab.create(spec, opts);
+}

@@ -1,0 +1,156 @@
+// The docker backend against a real Docker engine: real containers, real
+// iptables, a real kube-proxy process, real curl through real NAT.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { request } from 'node:http';
+import { connectEngine, createDockerLab, removeDockerLab, LAB_LABEL, type DockerLab } from '../../core/host/docker/index.js';
+import { saveRuleset } from '../../core/engine/iptables/index.js';
+import type { Ruleset } from '../../core/engine/iptables/model.js';
+
+const LAB = `t-docker-${process.pid}`;
+const agentPath = 'dist/agent/kube-proxy.mjs';
+let lab: DockerLab;
+
+const manifest = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nginx, namespace: default}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers:
+      - {name: nginx, image: nginx, ports: [{containerPort: 80, name: http}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: nginx, namespace: default}
+spec:
+  type: NodePort
+  selector: {app: nginx}
+  ports: [{name: http, port: 80, targetPort: 80, nodePort: 30450}]
+`;
+
+/** GET http://ip:port/ from this machine (outside every node), bounded. */
+function httpGet(host: string, port: number): Promise<{ status: number; server: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path: '/', method: 'GET', timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, server: String(res.headers.server ?? ''), body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timed out: ${host}:${port}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The KUBE-* part of a ruleset, without counters: what kube-proxy owns. */
+function kubeLines(rs: Ruleset): string[] {
+  return saveRuleset(rs, { counters: false })
+    .split('\n')
+    .filter((l) => /^(-A|:)\s*KUBE-/.test(l) || /^-A (PREROUTING|OUTPUT|POSTROUTING|INPUT|FORWARD) .*KUBE-/.test(l))
+    .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
+    .sort();
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await f();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeAll(async () => {
+  if (!existsSync(agentPath)) execFileSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });
+  const engine = await connectEngine();
+  await removeDockerLab(engine.docker, LAB);
+  lab = await createDockerLab({ name: LAB, nodes: 2, kubeProxyVersion: '1.33', backend: 'docker', restartKubeProxy: false }, { engine, agentPath });
+  const r = await lab.apply(manifest);
+  expect(r.exitCode, r.output).toBe(0);
+  await until('the nginx pod to run', async () => {
+    await lab.advance(300);
+    const s = await lab.snapshot();
+    return s.pods.find((p) => p.labels.app === 'nginx' && p.phase === 'Running');
+  });
+  await lab.settle();
+});
+
+afterAll(async () => {
+  if (lab) await lab.close();
+});
+
+describe('docker backend', () => {
+  it('runs each node as a labelled container with a real kube-proxy process', async () => {
+    const { docker } = await connectEngine();
+    const mine = await docker.listContainers({ filters: JSON.stringify({ label: [`${LAB_LABEL}=${LAB}`] }) });
+    expect(mine.map((c) => c.Labels['chainlab.node']).sort()).toEqual(['k8s1', 'k8s2']);
+    const ps = await lab.exec('k8s1', 'ps -eo comm,args | grep -v grep | grep kube-proxy');
+    expect(ps.output).toMatch(/^kube-proxy\s+kube-proxy/m);
+    expect((await lab.exec('k8s2', 'hostname')).output.trim()).toBe('k8s2');
+  });
+
+  it('installs, as read back with iptables-save, the rules the sim backend installs for the same cluster', async () => {
+    for (const node of ['k8s1', 'k8s2']) {
+      const installed = kubeLines(await lab.installedRules(node));
+      expect(installed.some((l) => /-A KUBE-NODEPORTS .*--dport 30450 -j KUBE-EXT-/.test(l))).toBe(true);
+      expect(installed).toEqual(kubeLines(await lab.simRules(node)));
+    }
+    const view = await lab.exec('k8s1', 'iptables -t nat -L KUBE-NODEPORTS -n');
+    expect(view.output).toMatch(/^Chain KUBE-NODEPORTS \(1 references\)/);
+    expect(view.output).toMatch(/default\/nginx:http \*\/ tcp dpt:30450/);
+  });
+
+  it('answers curl from outside the node on the NodePort with nginx in the pod, on every node', async () => {
+    const s = await lab.snapshot();
+    for (const n of s.nodes) {
+      const res = await httpGet(n.ip, 30450);
+      expect(res.status).toBe(200);
+      expect(res.server).toMatch(/^nginx\//);
+      expect(res.body).toContain('<title>Welcome to nginx!</title>');
+    }
+  });
+
+  it('still reaches the pod when a foreign process listens on the NodePort (seed 000)', async () => {
+    const started = await lab.exec('k8s1', '(setsid python3 -m http.server 30450 >/dev/null 2>&1 &) ; for i in $(seq 1 50); do lsof -i:30450 && break; sleep 0.2; done');
+    expect(started.output).toMatch(/python3\s+\d+\s+root\s+\d+u\s+IPv4\s+\d+\s+0t0\s+TCP \*:30450 \(LISTEN\)/);
+    const ip = (await lab.snapshot()).nodes.find((n) => n.name === 'k8s1')!.ip;
+    const res = await httpGet(ip, 30450);
+    expect(res.server).toMatch(/^nginx\//);
+    await lab.exec('k8s1', 'pkill -f "http.server 30450"');
+  });
+
+  it('kill -9 of kube-proxy: the rules stay, and a new Service gets none on that node', async () => {
+    const kill = await lab.exec('k8s2', 'kill -9 $(pgrep -x kube-proxy)');
+    expect(kill.exitCode).toBe(0);
+    await until('kubelet to see kube-proxy gone', async () => {
+      const s = await lab.snapshot();
+      return s.nodes.find((n) => n.name === 'k8s2')?.kubeProxy.state === 'killed' ? true : (await lab.advance(500), undefined);
+    });
+    const before = kubeLines(await lab.installedRules('k8s2'));
+    const r = await lab.kubectl(['create', 'service', 'nodeport', 'web', '--tcp=8080:80', '--node-port=31080']);
+    expect(r.exitCode, r.output).toBe(0);
+    await lab.settle();
+    expect(kubeLines(await lab.installedRules('k8s1')).some((l) => l.includes('--dport 31080'))).toBe(true);
+    expect(kubeLines(await lab.installedRules('k8s2'))).toEqual(before);
+    const ip2 = (await lab.snapshot()).nodes.find((n) => n.name === 'k8s2')!.ip;
+    expect((await httpGet(ip2, 30450)).body).toContain('Welcome to nginx!');
+  });
+});
+
+describe('docker backend teardown', () => {
+  it('down leaves nothing with the lab label', async () => {
+    await lab.close();
+    const { docker } = await connectEngine();
+    const filters = JSON.stringify({ label: [`${LAB_LABEL}=${LAB}`] });
+    expect(await docker.listContainers({ all: true, filters })).toEqual([]);
+    expect(await docker.listNetworks({ filters })).toEqual([]);
+    lab = undefined as unknown as DockerLab;
+  });
+});
