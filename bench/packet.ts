@@ -1,6 +1,7 @@
 // Packet-path engine figures: one packet through a 10k-service × 10-endpoint
 // kube-proxy ruleset, and 100k packets of distribution sampling.
 // Run: npx tsx bench/packet.ts. Figures only; never a pass/fail test.
+import { readFileSync } from 'node:fs';
 import type { Chain, MatchModule, ModuleOption, Rule, Ruleset, Table } from '../core/engine/iptables/model.js';
 import { compileRuleset, sampleOutcomes, tracePacket, type NodeDescription, type Packet } from '../core/engine/packet/index.js';
 
@@ -99,6 +100,15 @@ function generate(): Ruleset {
   return { tables: [filter, nat] };
 }
 
+/** The 1-minute load average (figures on a busy machine are not comparable). */
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
@@ -106,8 +116,12 @@ function percentile(sorted: number[], p: number): number {
 const say = (label: string, value: number, unit: string, reference: number) =>
   console.log(`${label}: ${value.toFixed(unit === 'ms' || unit === 's' ? 2 : 1)} ${unit} (${(value / reference).toFixed(3)} x reference)`);
 
+/** With --expose-gc (npm run bench passes it): collect before each measured phase so one phase's garbage is not billed to the next. */
+const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
+
 const t0 = performance.now();
 const rs = generate();
+collect();
 const t1 = performance.now();
 compileRuleset(rs);
 const t2 = performance.now();
@@ -119,12 +133,14 @@ say('compile ruleset (once, cached; chains compile on first use)', t2 - t1, 'ms'
 const node: NodeDescription = { name: 'bench', addresses: ['192.168.0.2/24'], podCIDR: '10.64.0.0/24', peers: [{ name: 'other', ip: '192.168.0.3', podCIDR: '10.64.0.0/10' }] };
 const packetTo = (i: number): Packet => ({ ingress: 'pod', proto: 'tcp', src: '10.64.0.5', sport: 40000 + (i % 20000), dst: clusterIp(i % SERVICES), dport: 80 });
 
+collect();
 const f0 = performance.now();
 tracePacket(rs, node, packetTo(1), { seed: 1 });
 say('first packet (compiles KUBE-SERVICES and the chains it visits)', performance.now() - f0, 'ms', 1000);
 
 // Warm-up: formats the rule texts the traces show (memoised) and lets the JIT settle.
 for (let i = 0; i < 300; i++) tracePacket(rs, node, packetTo(i * 37), { seed: i });
+collect();
 const times: number[] = [];
 for (let i = 0; i < 1000; i++) {
   const p = packetTo((i * 7919) % SERVICES);
@@ -139,9 +155,11 @@ console.log(`steps reported per packet: ${steps} rules`);
 say('one packet traced, every rule reported + exact outcomes (median)', percentile(times, 0.5), 'us', 1000);
 say('one packet traced, every rule reported + exact outcomes (p99)', percentile(times, 0.99), 'us', 1000);
 
+collect();
 const s0 = performance.now();
 const sample = sampleOutcomes(rs, node, packetTo(4242), 100_000, 7);
 const s1 = performance.now();
 say('100k packets sampled (one service, 10 endpoints)', (s1 - s0) / 1000, 's', 2);
 const worst = Math.max(...sample.outcomes.map((o) => Math.abs(o.fraction - o.probability)));
+console.log(`machine load while measuring: ${loadAverage()} (n/a x reference)`);
 console.log(`sampling: largest |sampled - exact| over ${sample.outcomes.length} endpoints: ${(worst * 100).toFixed(3)} % (n/a x reference)`);
