@@ -242,7 +242,12 @@ export function resolveTargetPort(pod: KubeObject, targetPort: number | string |
   return undefined;
 }
 
+/** Per API server: each Service's inputs when its endpoints were last settled (unchanged inputs, nothing to do). */
+const settledInputs = new WeakMap<ApiServer, Map<string, string>>();
+
 function endpoints(api: ApiServer): void {
+  let settled = settledInputs.get(api);
+  if (!settled) { settled = new Map(); settledInputs.set(api, settled); }
   const services = api.all('Service');
   const byKey = new Map(services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
   // Slices and Endpoints of Services that are gone.
@@ -253,13 +258,32 @@ function endpoints(api: ApiServer): void {
   for (const ep of api.all('Endpoints')) {
     if (ep.metadata.annotations?.['endpoints.kubernetes.io/last-change-trigger-time'] !== undefined && !byKey.has(`${ep.metadata.namespace}/${ep.metadata.name}`)) api.remove(ep);
   }
+  // Index once: Services × slices would be quadratic in a big lab.
+  const sliceOf = new Map<string, KubeObject>();
+  for (const sl of api.all('EndpointSlice')) {
+    if (sl.metadata.labels?.[LABEL_MANAGED_BY] !== 'endpointslice-controller.k8s.io') continue;
+    const owner = sl.metadata.labels?.[LABEL_SERVICE_NAME];
+    if (owner) sliceOf.set(`${sl.metadata.namespace}/${owner}`, sl);
+  }
+  const podsByNs = new Map<string, KubeObject[]>();
+  for (const p of api.all('Pod')) {
+    const ns = p.metadata.namespace ?? 'default';
+    let list = podsByNs.get(ns);
+    if (!list) { list = []; podsByNs.set(ns, list); }
+    list.push(p);
+  }
   for (const svc of services) {
     const spec = specOf(svc) as { selector?: Record<string, string>; ports?: { name?: string; port: number; protocol?: string; targetPort?: number | string; appProtocol?: string }[]; publishNotReadyAddresses?: boolean; type?: string };
     if (spec.type === 'ExternalName' || spec.selector === undefined || Object.keys(spec.selector).length === 0) continue;
     const ns = svc.metadata.namespace!;
+    const selected = (podsByNs.get(ns) ?? []).filter((p) => selects(spec.selector, p.metadata.labels));
+    const svcKey = `${ns}/${svc.metadata.name}`;
+    const inputs = [svc.metadata.resourceVersion, sliceOf.get(svcKey)?.metadata.resourceVersion ?? '-', api.find('Endpoints', ns, svc.metadata.name)?.metadata.resourceVersion ?? '-',
+      ...selected.map((p) => `${p.metadata.name}@${p.metadata.resourceVersion}`)].join(' ');
+    if (settled.get(svcKey) === inputs) continue;
+    const rvBefore = api.state.rv;
     const eps: PodEndpoint[] = [];
-    for (const p of api.all('Pod', ns)) {
-      if (!selects(spec.selector, p.metadata.labels)) continue;
+    for (const p of selected) {
       const ip = statusOf(p).podIP as string | undefined;
       if (!ip) continue;
       const terminating = p.metadata.deletionTimestamp !== undefined;
@@ -282,7 +306,7 @@ function endpoints(api: ApiServer): void {
       targetRef: { kind: 'Pod', name: e.pod.metadata.name, namespace: ns, uid: e.pod.metadata.uid },
     }));
     // EndpointSlice
-    const existing = api.all('EndpointSlice', ns).find((s) => s.metadata.labels?.[LABEL_SERVICE_NAME] === svc.metadata.name && s.metadata.labels?.[LABEL_MANAGED_BY] === 'endpointslice-controller.k8s.io');
+    const existing = sliceOf.get(`${ns}/${svc.metadata.name}`);
     const wantSlice = { addressType: 'IPv4', endpoints: sliceEndpoints, ports: slicePorts };
     if (existing === undefined) {
       const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}), [LABEL_MANAGED_BY]: 'endpointslice-controller.k8s.io', [LABEL_SERVICE_NAME]: svc.metadata.name };
@@ -320,6 +344,8 @@ function endpoints(api: ApiServer): void {
       next.metadata.annotations = { ...(next.metadata.annotations ?? {}), 'endpoints.kubernetes.io/last-change-trigger-time': rfc3339(api.now()) };
       api.put(next);
     }
+    // Settled only when this pass wrote nothing (a write bumps the inputs: the next pass checks once more).
+    if (api.state.rv === rvBefore) settled.set(svcKey, inputs);
   }
 }
 

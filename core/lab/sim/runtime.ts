@@ -477,7 +477,8 @@ export class SimRuntime implements ApiRuntime {
     if (!nodeObj) return;
     const rtp = kp.pod ? this.state.pods[kp.pod] : undefined;
     this.appendLog(kp.pod, rtp, syncLogLine(this.release, now));
-    const before = saveRuleset(node.rules4, { counters: false });
+    // The rules diff is for listeners (the UI's chains view); nobody listening, no diff.
+    const before = this.listeners.size > 0 ? saveRuleset(node.rules4, { counters: false }) : '';
     const previous = this.proxierOutputs.get(node.name);
     const changed = this.proxyChanges.get(node.name);
     // 1.33 does partial syncs after the first full one; 1.22 always syncs everything.
@@ -504,7 +505,7 @@ export class SimRuntime implements ApiRuntime {
         else addSocket(node, { proto, family: 6, localAddress: '*', localPort: h.port, state: proto === 'tcp' ? 'LISTEN' : 'UNCONN', pid: kp.pid });
       }
     }
-    const after = saveRuleset(node.rules4, { counters: false });
+    const after = this.listeners.size > 0 ? saveRuleset(node.rules4, { counters: false }) : '';
     if (before !== after) {
       const a = new Set(before.split('\n'));
       const b = new Set(after.split('\n'));
