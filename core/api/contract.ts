@@ -62,6 +62,8 @@ export interface Results {
   'lab.snapshot': ClusterSnapshot;
   'lab.reset': ClusterSnapshot;
   'lab.advance': ClusterSnapshot;
+  /** The lab's spec after the change (kubelet restarts a killed kube-proxy or not). */
+  'lab.setRestartKubeProxy': LabInfo;
   'node.rules': RulesView;
   'node.exec': CommandResult;
   'node.killKubeProxy': CommandResult;

@@ -31,6 +31,7 @@ export const requestSchemas = {
   'lab.snapshot': z.object({}).strict(),
   'lab.reset': z.object({}).strict(),
   'lab.advance': z.object({ ms: z.number().int().min(0).max(3_600_000) }).strict(),
+  'lab.setRestartKubeProxy': z.object({ on: z.boolean() }).strict(),
   'node.rules': z.object({ node: nodeName }).strict(),
   'node.exec': z.object({ node: nodeName, command: z.string().min(1).max(8192) }).strict(),
   'node.killKubeProxy': z.object({ node: nodeName }).strict(),

@@ -86,6 +86,11 @@ describe('Chainlab in web mode', () => {
     await e.page.waitForTimeout(1500);
     await expect(e.page.locator(svcRule('default/late')).count()).resolves.toBe(0);
     await expect(e.page.locator(svcRule('default/web')).count()).resolves.toBeGreaterThan(0);
+    await e.shot('05b-no-rules-on-killed-node');
+    // Restart brings kube-proxy back, and its first sync writes the missing Service.
+    await p.click(`.node[data-node="${dead}"] [data-action=restart-kube-proxy]`);
+    await expect.poll(() => p.locator(`.node[data-node="${dead}"] [data-testid=kube-proxy-state]`).innerText(), { timeout: 15_000 }).toMatch(/running/);
+    await expect.poll(async () => { await e.page.click('button:has-text("Refresh")'); return e.page.locator(svcRule('default/late')).count(); }, { timeout: 15_000 }).toBeGreaterThan(0);
   });
 
   it('steps a packet from outside to the NodePort until it reaches a pod, forward and back', async () => {

@@ -66,6 +66,13 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
     'lab.snapshot': () => lab.snapshot(),
     'lab.reset': async () => { await lab.reset(); lastChange.clear(); return lab.snapshot(); },
     'lab.advance': async (p) => { await lab.advance(p.ms); return lab.snapshot(); },
+    'lab.setRestartKubeProxy': async (p) => {
+      // A trainer's switch the sim backend offers (SimLab.setRestartKubeProxy); not part of every backend.
+      const sw = (lab as Partial<{ setRestartKubeProxy(on: boolean): void }>).setRestartKubeProxy;
+      if (typeof sw !== 'function') throw new RequestError([{ field: 'on', message: `the ${lab.spec.backend} backend cannot change whether kubelet restarts kube-proxy` }]);
+      sw.call(lab, p.on);
+      return { spec: lab.spec, app: { version: opts.version ?? '0.1.0', shell: opts.shell } };
+    },
     'node.rules': async (p) => {
       await knownNode(p.node);
       const rs = await lab.installedRules(p.node);

@@ -92,7 +92,8 @@ export class DockerLab implements Lab {
       IPAM: { Config: [{ Subnet: subnet, Gateway: gateway }] },
     });
     const agent = readFileSync(this.opts.agentPath).toString('base64');
-    for (const n of simNodes) {
+    // Nodes come up in parallel: each is independent until the first sync.
+    this.nodes = await Promise.all(simNodes.map(async (n) => {
       progress(`node ${n.name} (${n.ip})`);
       const container = await this.docker.createContainer({
         name: containerName(this.spec.name, n.name), Image: image, Hostname: n.name, Labels: this.labels(n.name),
@@ -104,14 +105,14 @@ export class DockerLab implements Lab {
         NetworkingConfig: { EndpointsConfig: { [`chainlab-${this.spec.name}`]: { IPAMConfig: { IPv4Address: n.ip } } } },
       });
       await container.start();
-      const box: NodeBox = { name: n.name, container, kubeProxy: { state: 'stopped', restarts: 0 }, pods: new Map(), lastRules: [] };
-      this.nodes.push(box);
       await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs`, `installing kube-proxy on ${n.name}`);
       const gw = n.podCIDR.replace(/\.0\/(\d+)$/, '.1/$1');
       await shIn(container, nodeRoutesScript(gw, simNodes.filter((o) => o.name !== n.name).map((o) => ({ ip: o.ip, podCIDR: o.podCIDR }))), `pod network on ${n.name}`);
-    }
+      const box: NodeBox = { name: n.name, container, kubeProxy: { state: 'stopped', restarts: 0 }, pods: new Map(), lastRules: [] };
+      return box;
+    }));
     progress('kube-proxy on every node');
-    for (const box of this.nodes) await this.startKubeProxy(box);
+    await Promise.all(this.nodes.map((box) => this.startKubeProxy(box)));
     this.unlisten = this.brain.on((e) => {
       if (e.type === 'cluster' || e.type === 'log') {
         this.emit(e);

@@ -105,3 +105,17 @@ describe('serviceOfComment', () => {
     expect(serviceOfComment(undefined)).toBeUndefined();
   });
 });
+
+describe('lab.setRestartKubeProxy', () => {
+  it('uses the backend switch when there is one and returns the new spec', async () => {
+    const lab = Object.assign(createFakeLab(), { restart: true, setRestartKubeProxy(on: boolean) { (this.spec as { restartKubeProxy?: boolean }).restartKubeProxy = on; } });
+    const s = createSession(lab, { shell: 'web' });
+    const r = await s.handle({ id: 1, method: 'lab.setRestartKubeProxy', params: { on: false } });
+    expect(r).toMatchObject({ ok: true, value: { spec: { restartKubeProxy: false }, app: { shell: 'web' } } });
+  });
+  it('says so when the backend has no such switch', async () => {
+    const s = createSession(createFakeLab(), { shell: 'web' });
+    const r = await s.handle({ id: 2, method: 'lab.setRestartKubeProxy', params: { on: true } });
+    expect(r).toEqual({ id: 2, ok: false, errors: [{ field: 'on', message: 'the sim backend cannot change whether kubelet restarts kube-proxy' }] });
+  });
+});
