@@ -20,8 +20,8 @@ export function lookupChain(table: Table, name: string): Chain | undefined {
     chainIndex.set(table.chains, m);
   }
   const c = m.get(name);
-  if (c !== undefined && c.name === name) return c;
-  // A rename or an outside edit: rebuild once and look again.
+  if (c === undefined || c.name === name) return c;
+  // Renamed behind our back: rebuild once and look again.
   m = new Map(table.chains.map((x) => [x.name, x]));
   chainIndex.set(table.chains, m);
   return m.get(name);
@@ -183,7 +183,10 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
       const to = cmd.arg2 ?? '';
       if (lookupChain(table, to) !== undefined || isBuiltinChain(table, to)) return fail(`chain ${to} already exists`, 'iptables: File exists.');
       for (const c of table.chains) for (const r of c.rules) if (r.target?.name === ch.name) r.target.name = to;
+      const idx = chainIndex.get(table.chains);
+      idx?.delete(ch.name);
       ch.name = to;
+      idx?.set(to, ch);
       return { ok: true };
     }
     case 'list':
