@@ -108,7 +108,8 @@ describe('serviceOfComment', () => {
 
 describe('lab.setRestartKubeProxy', () => {
   it('uses the backend switch when there is one and returns the new spec', async () => {
-    const lab = Object.assign(createFakeLab(), { restart: true, setRestartKubeProxy(on: boolean) { (this.spec as { restartKubeProxy?: boolean }).restartKubeProxy = on; } });
+    const fake = createFakeLab();
+    const lab = Object.assign(fake, { setRestartKubeProxy(on: boolean) { (fake.spec as { restartKubeProxy?: boolean }).restartKubeProxy = on; } });
     const s = createSession(lab, { shell: 'web' });
     const r = await s.handle({ id: 1, method: 'lab.setRestartKubeProxy', params: { on: false } });
     expect(r).toMatchObject({ ok: true, value: { spec: { restartKubeProxy: false }, app: { shell: 'web' } } });
