@@ -2,10 +2,17 @@
 // files: one topology per file (built once), each case loads its ruleset,
 // sends its probes, checks what a person would expect (where the packet
 // lands, NAT), and then asserts engine == kernel on every observable.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertKernelPrerequisites, createTopology, sweepStaleNamespaces, ownNamespacesInKernel, type Topology, type TopologySpec } from '../helpers/topology.js';
+import type { NodeDescription } from '../../../core/engine/packet/index.js';
+import { assertKernelPrerequisites, run, createTopology, sweepStaleNamespaces, ownNamespacesInKernel, type Topology, type TopologySpec } from '../helpers/topology.js';
 import { KernelNode, type KernelObservation, type ProbeSpec } from './kernel-harness.js';
 import { engineRuleset, fromEngine, fromKernel, runEngine, type Comparable } from './compare.js';
+
+const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'differential');
+const kernelVersion = (): string => `${run(['uname', '-r']).stdout.trim()}, ${run(['iptables', '--version']).stdout.trim()}`;
 
 export interface ProbeExpectation {
   /** The delivery key (`pod 10.244.1.5:80`, `local 10.0.0.10:30080`, `forward 10.244.2.7:80`, `dropped KUBE-FIREWALL (INPUT)`); a list when a random branch decides. */
@@ -35,6 +42,9 @@ export interface DiffCase {
 export interface Recorded {
   topology: string;
   case: string;
+  /** The completed ruleset both sides were given, and the node as the engine sees it. */
+  ruleset: string;
+  node: NodeDescription;
   kernel: Omit<KernelObservation, 'lines'>[];
 }
 
@@ -103,6 +113,16 @@ export function describeDifferential(title: string, spec: TopologySpec, cases: D
       }
     });
     afterAll(() => {
+      // CHAINLAB_RECORD_KERNEL=1: keep what Linux did, as fixtures the unit tier can replay without root.
+      if (process.env.CHAINLAB_RECORD_KERNEL === '1') {
+        const mineOnly = recorded.filter((r) => r.topology === title);
+        const slug = title.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 60);
+        mkdirSync(fixtureDir, { recursive: true });
+        // Each distinct ruleset once; cases name theirs by index.
+        const rulesets = [...new Set(mineOnly.map((r) => r.ruleset))];
+        const cases = mineOnly.map(({ ruleset, ...r }) => ({ ...r, ruleset: rulesets.indexOf(ruleset) }));
+        writeFileSync(join(fixtureDir, `${slug}.json`), `${JSON.stringify({ recordedWith: kernelVersion(), topology: title, rulesets, cases })}\n`);
+      }
       const mine = ctx?.topo.namespaces ?? [];
       ctx?.kernel.stop();
       ctx?.topo.destroy();
@@ -114,7 +134,13 @@ export function describeDifferential(title: string, spec: TopologySpec, cases: D
       const body = async (): Promise<void> => {
         if (!ctx) throw new Error('topology was not built');
         const { kernel, pairs } = await runCase(ctx, c);
-        recorded.push({ topology: title, case: c.name, kernel: kernel.map(({ lines: _l, ...rest }) => rest) });
+        recorded.push({
+          topology: title,
+          case: c.name,
+          ruleset: ctx.kernel.ruleset,
+          node: { ...ctx.topo.nodeDescription(), routeLocalnet: c.routeLocalnet ?? false },
+          kernel: kernel.map(({ lines: _l, ...rest }) => rest),
+        });
         c.probes.forEach((p, i) => {
           const k = kernel[i];
           if (k) check(k, p.expect);

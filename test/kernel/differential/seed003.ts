@@ -82,7 +82,7 @@ export const seed003Cases: DiffCase[] = [
   {
     name: 'kube-dns metrics (9153/tcp) from the node',
     ruleset: seed003Dump,
-    probes: [{ from: 'node', proto: 'tcp', dst: '10.96.0.10', dport: 9153, expect: { delivery: ['pod 10.244.0.5:9153', 'forward 10.244.2.21:9153'], snat: NODE, sender: 'connected' } }],
+    probes: [{ from: 'node', proto: 'tcp', dst: '10.96.0.10', dport: 9153, expect: { delivery: ['pod 10.244.0.5:9153', 'forward 10.244.2.21:9153'], sender: 'connected' } }],
   },
   {
     name: 'the kubernetes Service from a pod: DNAT to the API server 192.168.100.1:6443 outside the pod network',
