@@ -89,3 +89,23 @@ describe('sim lab events and terminals', () => {
     expect(code).toBe(4);
   });
 });
+
+describe('kubectl exec', () => {
+  it('curl from a pod reaches a Service by name through its node\'s rules', async () => {
+    const lab = await createSimLab(spec(2), { clock: manualClock() });
+    await lab.kubectl(['create', 'deployment', 'web', '--image=nginx', '--replicas=2']);
+    await lab.kubectl(['expose', 'deployment', 'web', '--port=8080', '--target-port=80']);
+    await lab.kubectl(['run', 'client', '--image=nginx']);
+    await lab.advance(5000);
+    const r = await lab.kubectl(['exec', 'client', '--', 'curl', '-s', 'web:8080']);
+    expect(r.exitCode).toBe(0);
+    expect(r.output).toContain('<title>Welcome to nginx!</title>');
+    const refused = await lab.kubectl(['exec', 'client', '--', 'curl', '-sS', 'web:9999']);
+    expect(refused.exitCode).toBe(28);
+    expect(refused.output).toMatch(/^curl: \(28\) Connection timed out after \d+ milliseconds\n/);
+    const nohost = await lab.kubectl(['exec', 'client', '--', 'curl', 'nosuch']);
+    expect(nohost.output).toContain('curl: (6) Could not resolve host: nosuch');
+    const h = await lab.kubectl(['exec', 'client', '--', 'hostname']);
+    expect(h.output).toBe('client\n');
+  });
+});
