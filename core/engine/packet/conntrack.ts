@@ -149,6 +149,7 @@ export class ConntrackTable {
 
   view(e: ConntrackEntry): ConntrackEntryView {
     return {
+      id: e.id,
       orig: { ...e.orig },
       reply: { ...e.reply },
       state: e.state,

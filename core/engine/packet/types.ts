@@ -101,6 +101,8 @@ export interface CtTuple {
 
 /** The conntrack entry a packet leaves (`conntrack -L` shows `line`). */
 export interface ConntrackEntryView {
+  /** The entry's id in its ConntrackTable (for `complete(id)`, `delete(id)`). */
+  id: number;
   orig: CtTuple;
   reply: CtTuple;
   /** TCP state name (`SYN_SENT`, `ESTABLISHED`) or null for udp/icmp. */

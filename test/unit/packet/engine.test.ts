@@ -86,6 +86,15 @@ describe('conntrack across packets', () => {
     expect(ct.format()).toEqual([ack.conntrack!.line]);
   });
 
+  it('complete(id) leaves what a finished curl leaves: ESTABLISHED, ASSURED, 5 days', () => {
+    const ct = new ConntrackTable();
+    const t = tracePacket(nginx, node, toNodePort, { conntrack: ct, seed: 3 });
+    ct.complete(t.conntrack!.id);
+    expect(ct.format()).toEqual([
+      'tcp      6 431999 ESTABLISHED src=203.0.113.5 dst=192.168.49.2 sport=51000 dport=30450 src=10.244.0.11 dst=10.244.0.1 sport=80 dport=51000 [ASSURED] mark=0 use=1',
+    ]);
+  });
+
   it('forgets entries when their timeout passes', () => {
     const ct = new ConntrackTable();
     tracePacket(nginx, node, { ...toNodePort, proto: 'udp', dport: 53 }, { conntrack: ct });
