@@ -412,7 +412,6 @@ export class Topology {
     // Remote pods: one socket per pod address, so that UDP answers leave from the pod's IP.
     for (const peer of s.peers ?? []) for (const p of peer.pods ?? []) for (const l of p.listen ?? []) listens.push(this.agent('remote').call({ op: 'listen', proto: l.proto, port: l.port, address: l.address ?? p.ip }));
     await Promise.all(listens);
-    // Wait for the bridges to forward (no STP on a fresh bridge; ports are forwarding at once) and neighbours to resolve lazily.
   }
 
   /** Which pod (on this node or elsewhere) owns an IP, if any. */
