@@ -18,6 +18,8 @@ export interface LocalDetector {
 export interface SyncContext {
   family: Family;
   nodeName: string;
+  /** The node's `topology.kubernetes.io/zone` label, if any. */
+  nodeZone: string | undefined;
   /** The node's first address of the family (its primary IP), if any. */
   nodeIP: string | undefined;
   /** The node's own addresses in this family, loopback included. */
@@ -102,6 +104,7 @@ export function syncContext(input: ProxierInput): SyncContext {
   return {
     family,
     nodeName: input.node.metadata.name,
+    nodeZone: input.node.metadata.labels?.['topology.kubernetes.io/zone'],
     nodeIP,
     localAddresses,
     localDetector: detector(input, family),

@@ -17,6 +17,8 @@ export interface EndpointInfo {
   ready: boolean;
   serving: boolean;
   terminating: boolean;
+  /** Zones the EndpointSlice controller hinted this endpoint for. */
+  zoneHints: string[];
 }
 
 /** Key of a service port: `ns/name:port/TCP`. */
@@ -57,6 +59,7 @@ export function buildEndpointsMap(slices: readonly EndpointSliceObject[], family
           ready,
           serving: ep.conditions?.serving ?? ready,
           terminating: ep.conditions?.terminating ?? false,
+          zoneHints: (ep.hints?.forZones ?? []).map((z) => z.name),
         };
         if (!set.has(info.endpoint) || isLocal) set.set(info.endpoint, info);
       }
@@ -79,12 +82,28 @@ export interface Categorized {
 }
 
 /** kube-proxy's endpoint selection: ready first, else serving-and-terminating ones (the fallback). */
-export function categorizeEndpoints(endpoints: readonly EndpointInfo[], svc: ServicePortInfo): Categorized {
+/**
+ * Topology-aware routing applies when the service asks for it, the node has a
+ * zone, every ready endpoint carries zone hints and one of them is for this zone.
+ */
+export function canUseTopology(endpoints: readonly EndpointInfo[], svc: ServicePortInfo, nodeZone: string | undefined): boolean {
+  if (!svc.topologyAware || nodeZone === undefined || nodeZone === '') return false;
+  let forZone = false;
+  for (const e of endpoints) {
+    if (!e.ready) continue;
+    if (e.zoneHints.length === 0) return false;
+    if (e.zoneHints.includes(nodeZone)) forZone = true;
+  }
+  return forZone;
+}
+
+export function categorizeEndpoints(endpoints: readonly EndpointInfo[], svc: ServicePortInfo, nodeZone?: string): Categorized {
   let clusterEndpoints: EndpointInfo[] = [];
   let localEndpoints: EndpointInfo[] = [];
   let hasAnyEndpoints = false;
   if (usesClusterEndpoints(svc)) {
-    clusterEndpoints = endpoints.filter((e) => e.ready);
+    const topology = canUseTopology(endpoints, svc, nodeZone);
+    clusterEndpoints = endpoints.filter((e) => e.ready && (!topology || e.zoneHints.includes(nodeZone!)));
     if (clusterEndpoints.length === 0) clusterEndpoints = endpoints.filter((e) => e.serving && e.terminating);
     hasAnyEndpoints = clusterEndpoints.length > 0;
   }

@@ -43,6 +43,8 @@ export interface ServicePortInfo {
   internalPolicyLocal: boolean;
   clientIPAffinity: boolean;
   stickyMaxAgeSeconds: number;
+  /** Topology-aware routing asked for (`service.kubernetes.io/topology-mode: Auto` or trafficDistribution PreferClose). */
+  topologyAware: boolean;
 }
 
 export function externallyAccessible(p: ServicePortInfo): boolean {
@@ -89,6 +91,9 @@ export function servicePorts(services: readonly ServiceObject[], family: Family)
       .map((i) => i.ip!);
     const ranges = (svc.spec.loadBalancerSourceRanges ?? []).map((c) => c.trim()).filter((c) => familyOfCidr(c) === family);
     const affinity = svc.spec.sessionAffinity === 'ClientIP';
+    const ann = svc.metadata.annotations ?? {};
+    const mode = ann['service.kubernetes.io/topology-mode'] || ann['service.kubernetes.io/topology-aware-hints'] || '';
+    const topologyAware = mode === 'Auto' || mode === 'auto' || svc.spec.trafficDistribution === 'PreferClose';
     for (const port of svc.spec.ports ?? []) {
       const portName = port.name ?? '';
       const apiProtocol = port.protocol ?? 'TCP';
@@ -109,6 +114,7 @@ export function servicePorts(services: readonly ServiceObject[], family: Family)
         internalPolicyLocal: svc.spec.internalTrafficPolicy === 'Local',
         clientIPAffinity: affinity,
         stickyMaxAgeSeconds: affinity ? (svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_STICKY_SECONDS) : 0,
+        topologyAware,
       });
     }
   }

@@ -78,7 +78,7 @@ export function generate133(
     const proto = svc.protocol;
     const name = svc.nameString;
     const all = endpointsMap.get(servicePortKey(svc.serviceName, svc.portName, svc.apiProtocol)) ?? [];
-    const cat = categorizeEndpoints(all, svc);
+    const cat = categorizeEndpoints(all, svc, ctx.nodeZone);
     const clusterPolicyChain = servicePortChainName('SVC', name, proto);
     const localPolicyChain = servicePortChainName('SVL', name, proto);
     const externalChain = servicePortChainName('EXT', name, proto);

@@ -419,3 +419,35 @@ describe('dual-stack', () => {
     expect(declaredChains(v6.restore, 'nat')).toContain('KUBE-SVC-XPGD46QRK7WJZT7O');
   });
 });
+
+describe('topology-aware routing (TestTopologyAwareHints)', () => {
+  const zoned = (zone?: string) => {
+    const n = node();
+    if (zone !== undefined) n.metadata.labels = { 'topology.kubernetes.io/zone': zone };
+    return n;
+  };
+  const eps = [
+    ep('10.1.2.3', { zone: 'zone-a', hints: { forZones: [{ name: 'zone-a' }] } }),
+    ep('10.1.2.4', { zone: 'zone-b', hints: { forZones: [{ name: 'zone-b' }] } }),
+    ep('10.1.2.5', { zone: 'zone-c', hints: { forZones: [{ name: 'zone-c' }] } }),
+    ep('10.1.2.6', { zone: 'zone-a', hints: { forZones: [{ name: 'zone-a' }] } }),
+  ];
+  const targets = (svcExtra: object, n = zoned('zone-a'), list = eps): string[] => {
+    const svc = service('ns1', 'svc1', { clusterIP: '172.30.0.41', ports: [port('p80', 80)], ...svcExtra });
+    const o = syncProxyRules(input([svc], [nodePortSlice(list)], { node: n }));
+    return chainRules(o.restore, 'nat', 'KUBE-SVC-XPGD46QRK7WJZT7O').flatMap((l) => /-> (\S+):80"/.exec(l)?.[1] ?? []);
+  };
+  it('keeps only endpoints hinted for the node\'s zone when the service asks for it', () => {
+    expect(targets({ trafficDistribution: 'PreferClose' })).toEqual(['10.1.2.3', '10.1.2.6']);
+    const annotated = service('ns1', 'svc1', { clusterIP: '172.30.0.41', ports: [port('p80', 80)] });
+    annotated.metadata.annotations = { 'service.kubernetes.io/topology-mode': 'Auto' };
+    const o = syncProxyRules(input([annotated], [nodePortSlice(eps)], { node: zoned('zone-a') }));
+    expect(chainRules(o.restore, 'nat', 'KUBE-SVC-XPGD46QRK7WJZT7O').filter((l) => l.includes('->'))).toHaveLength(2);
+  });
+  it('uses every endpoint when not asked, when the node has no zone, or when a ready endpoint lacks hints', () => {
+    expect(targets({})).toHaveLength(4);
+    expect(targets({ trafficDistribution: 'PreferClose' }, zoned())).toHaveLength(4);
+    expect(targets({ trafficDistribution: 'PreferClose' }, zoned('zone-a'), [...eps, ep('10.1.2.7')])).toHaveLength(5);
+    expect(targets({ trafficDistribution: 'PreferClose' }, zoned('zone-d'))).toHaveLength(4);
+  });
+});
