@@ -39,6 +39,8 @@ interface NodeBox {
   kubeProxy: { state: KubeProxyState; restarts: number; pid?: number; downSince?: number };
   pods: Map<string, string>;
   lastRules: string[];
+  /** The ProxierInput last written into the node (JSON). */
+  lastInput?: string;
 }
 
 const containerName = (lab: string, node: string): string => `chainlab-${lab}-${node}`;
@@ -87,6 +89,10 @@ export class DockerLab implements Lab {
     const subnet = `${first.ip.split('.').slice(0, 3).join('.')}.0/${first.prefix}`;
     const gateway = `${first.ip.split('.').slice(0, 3).join('.')}.1`;
     progress(`network chainlab-${this.spec.name} (${subnet})`);
+    const others = (await listDockerLabs(this.docker)).filter((l) => l !== this.spec.name);
+    if (others.length > 0) {
+      throw new Error(`another Chainlab docker lab (${others.join(', ')}) holds the node network ${subnet}; remove it first with: chainlab down --lab ${others[0]}`);
+    }
     await this.docker.createNetwork({
       Name: `chainlab-${this.spec.name}`, Driver: 'bridge', Labels: this.labels(), CheckDuplicate: true,
       IPAM: { Config: [{ Subnet: subnet, Gateway: gateway }] },
@@ -193,6 +199,10 @@ export class DockerLab implements Lab {
         version: release.proxier, node: nodeObj as unknown as ProxierInput['node'], config: kubeProxyConfig(simNode, release),
         hostFacts: DEFAULT_HOST_FACTS, services: services as unknown as ProxierInput['services'], endpointSlices: slices as unknown as ProxierInput['endpointSlices'],
       };
+      // Only a changed input is written: kube-proxy has nothing to do otherwise.
+      const inputText = JSON.stringify(input);
+      if (inputText === box.lastInput) return;
+      box.lastInput = inputText;
       const state = Buffer.from(JSON.stringify({ generation: gen, input })).toString('base64');
       await shIn(box.container, `echo '${state}' | base64 -d > /var/lib/kube-proxy/state.json.tmp && mv /var/lib/kube-proxy/state.json.tmp /var/lib/kube-proxy/state.json`, `writing cluster state to ${box.name}`);
       if (box.kubeProxy.state === 'running') await this.waitApplied(box, gen);
@@ -265,7 +275,8 @@ export class DockerLab implements Lab {
     const box = this.box(node);
     if (/^\s*(sudo\s+)?kubectl(\s|$)/.test(commandLine)) return this.brain.exec(node, commandLine);
     const r = await execIn(box.container, ['bash', '-c', commandLine], { timeoutMs: 120_000 });
-    this.requestSync();
+    // The line may have changed the node's rules by hand: read them back (no cluster sync is due).
+    await this.readBack(box).catch((e: Error) => this.emit({ type: 'log', line: `docker backend: read-back on ${node} failed: ${e.message}` }));
     return { output: r.output, exitCode: r.exitCode };
   }
 
