@@ -123,7 +123,19 @@ export function syncRules(installed: Ruleset, node: NodeState, nodeObj: KubeObje
     }
   }
   for (const e of out.ensured) rules = ensureRule(rules, e.table, e.rule, e.position);
-  return { rules4: canonicalKeepingCounters(rules), output: out, heldNodePorts: out.heldNodePorts };
+  return { rules4: canonicalKeepingCounters(rules, writtenChains(out.restore)), output: out, heldNodePorts: out.heldNodePorts };
+}
+
+/** `table/CHAIN` for every chain an iptables-restore text declares or writes to. */
+function writtenChains(restore: string): Set<string> {
+  const out = new Set<string>();
+  let table = '';
+  for (const line of restore.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1).trim();
+    else if (line.startsWith(':')) out.add(`${table}/${line.slice(1).split(' ')[0]}`);
+    else if (/^-[AIR] /.test(line)) out.add(`${table}/${line.split(' ')[1]}`);
+  }
+  return out;
 }
 
 /** Canonical rules by their written form: a sync rewrites mostly the same rules, so each is canonicalised once. */
@@ -133,7 +145,7 @@ const canonicalMemo = new Map<string, Rule>();
  * What iptables-save shows after a restore (the codec's canonicalize), keeping
  * the counters of rules that stayed (packets already counted do not vanish).
  */
-export function canonicalKeepingCounters(rs: Ruleset): Ruleset {
+export function canonicalKeepingCounters(rs: Ruleset, fresh?: Set<string>): Ruleset {
   if (canonicalMemo.size > 200_000) canonicalMemo.clear();
   const tables: Table[] = [];
   for (const name of SAVE_TABLE_ORDER) {
@@ -150,7 +162,10 @@ export function canonicalKeepingCounters(rs: Ruleset): Ruleset {
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     ];
     for (const ch of chains) {
-      for (const r of byName.get(ch.name)?.rules ?? []) {
+      const src = byName.get(ch.name)?.rules ?? [];
+      // Chains the restore did not touch hold what was canonical already (built-ins: jumps may have been ensured).
+      if (fresh !== undefined && !ch.builtin && !fresh.has(`${name}/${ch.name}`)) { ch.rules = src; continue; }
+      for (const r of src) {
         for (const e of expandAddressLists(r)) {
           const key = formatRuleSpec(e);
           let c = canonicalMemo.get(key);

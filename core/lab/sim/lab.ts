@@ -26,13 +26,13 @@ export class SimLab implements Lab {
   private rt: SimRuntime;
   private readonly clock: SimClock;
   private listeners = new Set<(e: LabEvent) => void>();
-  private unlisten: () => void;
+  /** Subscribed to the runtime only while someone listens (rule diffs cost a save per sync). */
+  private unlisten: () => void = () => undefined;
   private terminals = new Set<TerminalSession>();
 
   constructor(rt: SimRuntime, private readonly opts: SimLabOptions) {
     this.rt = rt;
     this.clock = rt.clock;
-    this.unlisten = rt.on((e) => this.forward(e));
   }
 
   get spec(): LabSpec { return this.rt.state.spec; }
@@ -118,7 +118,11 @@ export class SimLab implements Lab {
 
   on(listener: (e: LabEvent) => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (this.listeners.size === 1) this.unlisten = this.rt.on((e) => this.forward(e));
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) { this.unlisten(); this.unlisten = () => undefined; }
+    };
   }
 
   async advance(ms: number): Promise<void> {
@@ -131,7 +135,7 @@ export class SimLab implements Lab {
     this.unlisten();
     this.rt.dispose();
     this.rt = SimRuntime.create(this.spec, this.clock, this.opts);
-    this.unlisten = this.rt.on((e) => this.forward(e));
+    this.unlisten = this.listeners.size > 0 ? this.rt.on((e) => this.forward(e)) : () => undefined;
     this.forward({ type: 'cluster', snapshot: await this.snapshot() });
   }
 
