@@ -131,11 +131,6 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
         }),
       ];
       terminals.set(id, { session, batcher, off });
-      // The sim's line terminal prints its first prompt before anyone can subscribe
-      // (it is queued while openTerminal resolves); an empty Enter asks for it again.
-      let seen = false;
-      off.push(session.onData(() => { seen = true; }));
-      timer.set(() => { if (!seen && terminals.has(id)) session.write('\r'); }, 150);
       return { id };
     },
     'terminal.write': async (p) => { terminal(p.id).session.write(p.data); return null; },

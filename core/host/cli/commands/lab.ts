@@ -1,7 +1,102 @@
-import type { Command } from '../io.js';
+// `chainlab lab validate|list|run|schema`: guided labs from the command line.
+// `run DIR --solve` runs every step's solution on the sim backend and fails if
+// any check does not pass; CI runs it on every lab shipped.
 
-// Placeholder until this command lands: says so plainly instead of pretending.
-export const run: Command = async (_argv, io) => {
-  io.stderr('chainlab lab: not available in this build yet\n');
-  return 1;
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command, CliIO } from '../io.js';
+import { EXIT_USAGE } from '../io.js';
+import { formatError } from '../../../engine/errors.js';
+import { loadLab, solveLab, labJsonSchema, type LabSource, type LoadedLab } from '../../../lab/runner/index.js';
+import { createSimLab, manualClock } from '../../../lab/index.js';
+
+const USAGE = `Usage:
+  chainlab lab list [LABS_DIR]          list the labs in a folder (default: ./labs)
+  chainlab lab validate DIR...          check lab folders; every mistake with file, line and field
+  chainlab lab run DIR --solve          run every step's solution on the sim backend; fail if a check does not pass
+  chainlab lab schema                   print the JSON Schema of lab.yaml (labs/lab.schema.json)
+`;
+
+/** A lab folder on disk as the pure loader reads it. */
+export function dirSource(dir: string, shownAs = dir): LabSource {
+  return {
+    dir: shownAs,
+    read: async (rel) => {
+      try { return await readFile(path.join(dir, rel), 'utf8'); } catch { return null; }
+    },
+  };
+}
+
+export async function loadLabDir(dir: string, cwd = process.cwd()): Promise<ReturnType<typeof loadLab>> {
+  const abs = path.resolve(cwd, dir);
+  return loadLab(dirSource(abs, path.relative(cwd, abs) || '.'), path.basename(abs));
+}
+
+/** Lab folders (those with a lab.yaml) under a labs directory, sorted by name. */
+export async function labDirs(labsDir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of (await readdir(labsDir)).sort()) {
+    try { if ((await stat(path.join(labsDir, e, 'lab.yaml'))).isFile()) out.push(path.join(labsDir, e)); } catch { /* not a lab */ }
+  }
+  return out;
+}
+
+async function validate(dirs: string[], io: CliIO): Promise<number> {
+  if (dirs.length === 0) { io.stderr(USAGE); return EXIT_USAGE; }
+  let bad = 0;
+  for (const d of dirs) {
+    const r = await loadLabDir(d, io.cwd);
+    if (r.ok) io.stdout(`${d}: ok (${r.value.manifest.steps.length} steps)\n`);
+    else { bad++; for (const e of r.errors) io.stderr(`${formatError(e)}\n`); }
+  }
+  return bad === 0 ? 0 : 1;
+}
+
+async function list(labsDir: string, io: CliIO): Promise<number> {
+  let dirs: string[];
+  try { dirs = await labDirs(path.resolve(io.cwd, labsDir)); } catch { io.stderr(`chainlab lab list: no folder ${labsDir}\n`); return 1; }
+  const rows: string[][] = [['ID', 'LEVEL', 'MINUTES', 'STEPS', 'TITLE']];
+  for (const d of dirs) {
+    const r = await loadLabDir(d, io.cwd);
+    if (r.ok) rows.push([r.value.id, r.value.manifest.level, String(r.value.manifest.duration), String(r.value.manifest.steps.length), r.value.manifest.title]);
+    else rows.push([path.basename(d), 'INVALID', '-', '-', `run: chainlab lab validate ${path.relative(io.cwd, d)}`]);
+  }
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) io.stdout(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]! + 3))).join('')}\n`);
+  return 0;
+}
+
+/** Solves a loaded lab on the sim backend (simulated time, so kube-proxy restarts take no real time). */
+export async function solveOnSim(lab: LoadedLab): Promise<Awaited<ReturnType<typeof solveLab>>> {
+  return solveLab(lab, { backend: 'sim', createLab: (spec) => createSimLab(spec, { clock: manualClock() }) });
+}
+
+async function runSolve(argv: string[], io: CliIO): Promise<number> {
+  const solve = argv.includes('--solve');
+  const dirs = argv.filter((a) => !a.startsWith('-'));
+  if (!solve || dirs.length !== 1) {
+    io.stderr(`${solve ? '' : 'chainlab lab run: only --solve is available from the command line (students use the app)\n'}${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const r = await loadLabDir(dirs[0]!, io.cwd);
+  if (!r.ok) { for (const e of r.errors) io.stderr(`${formatError(e)}\n`); return 1; }
+  const report = await solveOnSim(r.value);
+  for (const s of report.steps) {
+    io.stdout(`${s.passed ? 'PASS' : 'FAIL'}  ${s.id}: ${s.title}\n`);
+    for (const c of s.results) io.stdout(`      ${c.passed ? '✓' : '✗'} ${c.label}${c.passed || c.detail === undefined ? '' : ` — ${c.detail}`}\n`);
+  }
+  io.stdout(report.ok ? `${r.value.id}: solved (${report.steps.length} steps)\n` : `${r.value.id}: NOT solved\n`);
+  return report.ok ? 0 : 1;
+}
+
+export const run: Command = async (argv, io) => {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'validate': return validate(rest, io);
+    case 'list': return list(rest[0] ?? 'labs', io);
+    case 'run': return runSolve(rest, io);
+    case 'schema': io.stdout(`${JSON.stringify(labJsonSchema(), null, 2)}\n`); return 0;
+    case '--help': case '-h': case 'help': io.stdout(USAGE); return 0;
+    default: io.stderr(sub === undefined ? USAGE : `chainlab lab: unknown subcommand '${sub}'\n\n${USAGE}`); return EXIT_USAGE;
+  }
 };
