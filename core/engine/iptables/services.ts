@@ -41,11 +41,16 @@ export function protocolName(n: number): string {
 }
 
 /** Protocol number for a name (`tcp` → 6), or undefined. */
+const PROTOCOL_NUMBERS = new Map<string, number>([
+  ...Object.entries(PROTOCOL_NAMES).map(([k, v]): [string, number] => [v, Number(k)]),
+  ['all', 0],
+  ['icmpv6', 58],
+]);
+
 export function protocolNumber(name: string): number | undefined {
+  const hit = PROTOCOL_NUMBERS.get(name);
+  if (hit !== undefined) return hit;
   const lower = name.toLowerCase();
-  if (lower === 'all') return 0;
   if (/^[0-9]+$/.test(lower)) return Number(lower);
-  for (const [k, v] of Object.entries(PROTOCOL_NAMES)) if (v === lower) return Number(k);
-  if (lower === 'icmpv6') return 58;
-  return undefined;
+  return PROTOCOL_NUMBERS.get(lower);
 }
