@@ -27,8 +27,12 @@ export interface NodeView {
   isLocal(ip: IP, iface?: string): boolean;
   isBroadcast(ip: IP): boolean;
   route(dst: IP): Route;
-  /** The address MASQUERADE uses on an outgoing interface: the first one of that family on it. */
-  primaryAddress(iface: string, family?: 4 | 6): IP | null;
+  /**
+   * The source address the kernel picks on an outgoing interface (MASQUERADE, REDIRECT): the
+   * one whose subnet holds `toward` (the next hop), else the first of that family on it; out
+   * of lo, the first global address of the node.
+   */
+  primaryAddress(iface: string, family?: 4 | 6, toward?: IP): IP | null;
   podByIp(ip: IP): PodOnNode | undefined;
 }
 
@@ -118,9 +122,15 @@ export function nodeView(desc: NodeDescription): NodeView {
       }
       return { kind: 'default', iface: ext };
     },
-    primaryAddress(iface, family = 4) {
-      const l = local.find((x) => x.iface === iface && x.ip.family === family);
-      return l === undefined ? null : l.ip;
+    primaryAddress(iface, family = 4, toward) {
+      // inet_select_addr: lo's 127.0.0.1 is host scope, so out of lo the kernel takes the
+      // first global address of another interface (the node's own address).
+      const candidates = local.filter((x) => x.ip.family === family && (iface === lo ? x.iface !== lo : x.iface === iface));
+      if (toward !== undefined) {
+        const sameSubnet = candidates.find((x) => x.cidr.prefix > 0 && cidrContains(x.cidr, toward));
+        if (sameSubnet !== undefined) return sameSubnet.ip;
+      }
+      return candidates[0]?.ip ?? null;
     },
     podByIp(ip) {
       return pods.get(podKey(ip));

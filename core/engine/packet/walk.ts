@@ -204,7 +204,7 @@ class Walk {
             ip = pickAddress(tg.range, s.src);
             if (tg.range.port !== null && (s.sport < tg.range.port || s.sport > (tg.range.portTo ?? tg.range.port))) port = tg.range.port;
           } else {
-            ip = this.node.primaryAddress(s.outIface, s.src.family);
+            ip = this.node.primaryAddress(s.outIface, s.src.family, this.nextHop());
             if (ip === null) {
               say(`MASQUERADE: no address on ${s.outIface}: dropped`);
               return { kind: 'drop', chain: r.chain, table: name };
@@ -230,6 +230,16 @@ class Walk {
       }
     }
     throw new Error('packet walk did not end (rule loop guard)');
+  }
+
+  /** Where the packet goes next on its outgoing interface: the peer node for another node's pods, else the destination. */
+  private nextHop(): IP {
+    const r = this.node.route(this.s.dst);
+    if (r.kind === 'peer') {
+      const via = parseIP(r.via);
+      if (via !== null) return via;
+    }
+    return this.s.dst;
   }
 
   /** The built-in chain's policy, reported as rule 0. */

@@ -124,6 +124,21 @@ describe('locally generated packets', () => {
     expect(t.delivery).toEqual({ kind: 'pod', pod: 'default/nginx-1', ip: '10.244.0.11', port: 80 });
   });
 
+  it('MASQUERADE out of lo keeps the node address (127.0.0.1 is host scope, the kernel picks a global address)', () => {
+    const rs = save({ nat: ['-A POSTROUTING -o lo -j MASQUERADE'] });
+    const t = tracePacket(rs, node, { ingress: 'node', proto: 'tcp', src: '192.168.49.2', sport: 41000, dst: '192.168.49.2', dport: 22 });
+    expect(t.masquerade).toBe(true);
+    expect(t.snatTo).toBeNull();
+    expect(t.delivery).toEqual({ kind: 'local', address: '192.168.49.2', port: 22, process: 'sshd' });
+  });
+
+  it('MASQUERADE picks the interface address in the next hop\'s subnet', () => {
+    const two: NodeDescription = { name: 'n', addresses: ['192.168.0.2/24', '192.168.1.2/24'], peers: [{ name: 'b', ip: '192.168.1.9', podCIDR: '10.9.0.0/24' }] };
+    const rs = save({ nat: ['-A POSTROUTING -j MASQUERADE'] });
+    expect(tracePacket(rs, two, { ingress: 'pod', proto: 'tcp', src: '10.1.0.5', sport: 1, dst: '10.9.0.7', dport: 80 }).snatTo).toBe('192.168.1.2:1');
+    expect(tracePacket(rs, two, { ingress: 'pod', proto: 'tcp', src: '10.1.0.5', sport: 1, dst: '8.8.8.8', dport: 80 }).snatTo).toBe('192.168.0.2:1');
+  });
+
   it('a packet to a local port loops back through PREROUTING and INPUT without the nat table again', () => {
     const t = tracePacket(nginx, node, { ...local, dport: 22 });
     expect(t.hooks).toEqual(['OUTPUT', 'POSTROUTING', 'PREROUTING', 'INPUT']);
