@@ -535,7 +535,9 @@ export class SimRuntime implements ApiRuntime {
         const exitCode = signal === 'KILL' ? 137 : signal === 'TERM' ? 143 : 130;
     if (rtp) rtp.lastTerminated = { exitCode, reason: 'Error', startedAt: rtp.startedAt, finishedAt: now };
     const restart = this.state.spec.restartKubeProxy !== false;
-    // kubelet: the first crash restarts at the next relist, then 10s, 20s, 40s … 5m.
+    // kubelet: the first crash restarts at the next relist, then 10s, 20s, 40s … 5m; ten minutes of
+    // clean running forget the back-off.
+    if (kp.startedAt !== undefined && now - kp.startedAt >= 10 * 60_000) kp.backoffMs = 0;
     const delay = kp.backoffMs === 0 ? FIRST_RESTART_MS : kp.backoffMs;
     kp.backoffMs = kp.backoffMs === 0 ? BACKOFF_START_MS : Math.min(BACKOFF_MAX_MS, kp.backoffMs * 2);
     const state: KubeProxyState = restart ? 'restarting' : 'killed';

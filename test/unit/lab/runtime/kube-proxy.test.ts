@@ -112,3 +112,28 @@ describe('pods and endpoints', () => {
     expect(api.all('Pod', 'default').filter((p) => (p.status as { phase: string }).phase === 'Running')).toHaveLength(2);
   });
 });
+
+describe('kubelet back-off for kube-proxy', () => {
+  it('restarts at once the first time, then after 10 s, 20 s; RESTARTS counts each', async () => {
+    const clock = manualClock();
+    const lab = await createSimLab(spec('1.33', 1), { clock });
+    const node = lab.runtime.node('k8s1')!;
+    const kill = async () => { await lab.exec('k8s1', `kill -9 ${node.kubeProxy.pid}`); };
+    await kill();
+    expect(node.kubeProxy.state).toBe('restarting');
+    await lab.advance(1000);
+    expect(node.kubeProxy).toMatchObject({ state: 'running', restarts: 1 });
+    await kill();
+    await lab.advance(9000);
+    expect(node.kubeProxy.state).toBe('restarting');
+    const pods = await lab.kubectl(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-proxy']);
+    expect(pods.output).toMatch(/kube-proxy-[a-z0-9]{5} +0\/1 +CrashLoopBackOff +1 \(\d+s ago\)/);
+    await lab.advance(1000);
+    expect(node.kubeProxy).toMatchObject({ state: 'running', restarts: 2 });
+    await kill();
+    await lab.advance(19_000);
+    expect(node.kubeProxy.state).toBe('restarting');
+    await lab.advance(1000);
+    expect(node.kubeProxy).toMatchObject({ state: 'running', restarts: 3 });
+  });
+});
