@@ -31,13 +31,39 @@ function run(cmd: string, args: string[], input?: string): { ok: boolean; out: s
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-/** Splits a rule in save syntax into argv, honouring double quotes. */
-function argvOf(rule: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(rule)) !== null) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
-  return out;
+/** The rules of each table in `iptables-save` text, in save syntax. */
+function rulesByTable(save: string): Map<string, { chains: string[]; rules: Set<string> }> {
+  const tables = new Map<string, { chains: string[]; rules: Set<string> }>();
+  let cur: { chains: string[]; rules: Set<string> } | undefined;
+  for (const line of save.split('\n')) {
+    if (line.startsWith('*')) tables.set(line.slice(1), (cur = { chains: [], rules: new Set() }));
+    else if (cur && line.startsWith(':')) cur.chains.push(line.slice(1).split(' ')[0]!);
+    else if (cur && line.startsWith('-A ')) cur.rules.add(line);
+  }
+  return tables;
+}
+
+/**
+ * Restore blocks appended after the proxier's: the jumps from the built-in
+ * chains that are missing (inserted at the top, as `iptables -I CHAIN 1`), and
+ * the flush and delete of service chains this sync no longer writes.
+ */
+function housekeeping(before: string, out: ReturnType<typeof syncProxyRules>): string {
+  const installed = rulesByTable(before);
+  const byTable = new Map<string, string[]>();
+  const add = (table: string, line: string): void => { byTable.set(table, [...(byTable.get(table) ?? []), line]); };
+  for (const e of out.ensured) {
+    if (installed.get(e.table)?.rules.has(e.rule)) continue;
+    const [, chain, ...spec] = e.rule.split(' ');
+    add(e.table, e.position === 'prepend' ? `-I ${chain} 1 ${spec.join(' ')}` : e.rule);
+  }
+  if (out.activeNatChains !== undefined) {
+    const live = new Set(out.activeNatChains);
+    const stale = (installed.get('nat')?.chains ?? []).filter((c) => isServiceChainName(c) && !live.has(c));
+    for (const c of stale) add('nat', `:${c} - [0:0]`);
+    for (const c of stale) add('nat', `-X ${c}`);
+  }
+  return [...byTable].map(([t, lines]) => `*${t}\n${lines.join('\n')}\nCOMMIT\n`).join('');
 }
 
 const held = new Map<string, Server>();
@@ -66,29 +92,23 @@ function syncOnce(): void {
   lastMtime = mtime;
   const { generation, input } = JSON.parse(readFileSync(STATE, 'utf8')) as { generation: number; input: ProxierInput };
   klog('I', 'proxier.go:805', '"Syncing iptables rules"');
+  const started = performance.now();
   const out = syncProxyRules(input);
-  const restored = run('iptables-restore', ['--noflush'], out.restore);
+  // What is installed before this sync: stale service chains and missing jumps
+  // are both decided from one iptables-save, and everything is written with a
+  // single `iptables-restore --noflush` (one process, one kernel transaction per
+  // table), as kube-proxy 1.33 does, instead of an `iptables -C/-I` per jump.
+  const before = run('iptables-save', []).out;
+  const restored = run('iptables-restore', ['--noflush'], out.restore + housekeeping(before, out));
   if (!restored.ok) {
     klog('E', 'proxier.go:1516', `"Failed to execute iptables-restore" err="${restored.out.trim()}"`);
     return;
   }
-  // Stale service chains: flush and delete what this sync did not write.
-  if (out.activeNatChains !== undefined) {
-    const live = new Set(out.activeNatChains);
-    const present = run('iptables-save', ['-t', 'nat']).out.split('\n').filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!);
-    const stale = present.filter((c) => isServiceChainName(c) && !live.has(c));
-    if (stale.length > 0) run('iptables-restore', ['--noflush'], `*nat\n${stale.map((c) => `:${c} - [0:0]`).join('\n')}\n${stale.map((c) => `-X ${c}`).join('\n')}\nCOMMIT\n`);
-  }
-  for (const e of out.ensured) {
-    const args = argvOf(e.rule);
-    const chain = args[1]!;
-    const spec = args.slice(2);
-    if (!run('iptables', ['-t', e.table, '-C', chain, ...spec]).ok) {
-      run('iptables', e.position === 'prepend' ? ['-t', e.table, '-I', chain, '1', ...spec] : ['-t', e.table, '-A', chain, ...spec]);
-    }
-  }
   holdNodePorts(out.heldNodePorts);
-  writeFileSync(APPLIED, `${generation}\n`);
+  const elapsed = performance.now() - started;
+  klog('I', 'proxier.go:1544', `"SyncProxyRules complete" elapsed="${elapsed.toFixed(1)}ms"`);
+  // `GENERATION ELAPSED_MS`: the host waits for the generation and reports the time.
+  writeFileSync(APPLIED, `${generation} ${elapsed.toFixed(1)}\n`);
 }
 
 const hostname = process.argv.find((a) => a.startsWith('--hostname-override='))?.split('=')[1] ?? '';
@@ -101,4 +121,7 @@ const tick = (): void => {
   }
 };
 tick();
+// The host signals a new state (SIGUSR1) right after writing it; the poll is
+// the fallback for a state written while no one signalled.
+process.on('SIGUSR1', tick);
 setInterval(tick, 100);

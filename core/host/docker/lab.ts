@@ -21,6 +21,8 @@ import { execIn, shIn } from './exec.js';
 import { imageStatus, NODE_IMAGE } from './image.js';
 import { podNetworkScript, nodeRoutesScript } from './pods.js';
 import { dockerTerminal } from './terminal.js';
+import { isKubectlLine, pipeIntoNode, splitKubectlPipeline } from './kubectl-line.js';
+import { lineWithReadBack, nodeSyncScript, splitLineOutput, splitNodeSyncOutput, stateChunks } from './sync-script.js';
 
 export const LAB_LABEL = 'chainlab.lab';
 export const NODE_LABEL = 'chainlab.node';
@@ -173,51 +175,80 @@ export class DockerLab implements Lab {
     }
   }
 
+  /**
+   * Coalesces: the brain emits a burst of events for one change (Service,
+   * EndpointSlice, controllers), and a sync started meanwhile is followed by
+   * exactly one more. The short delay lets the burst end first.
+   */
   private requestSync(): void {
     if (this.syncQueued || this.closed) return;
     this.syncQueued = true;
     this.syncing = this.syncing.then(async () => {
+      await new Promise((r) => setTimeout(r, SYNC_COALESCE_MS));
       this.syncQueued = false;
       await this.syncNow().catch((e: Error) => this.emit({ type: 'log', line: `docker backend: sync failed: ${e.message}` }));
     });
   }
 
-  /** Pods into namespaces, cluster state into every node, then read back what is installed. */
+  /** Where the time of the last syncs went (CHAINLAB_DOCKER_TIMING=1 also logs each). */
+  readonly timings: SyncTiming[] = [];
+
+  /** Pods into namespaces, cluster state into every node, then read back what is installed: one exec per node. */
   private async syncNow(): Promise<void> {
+    const t0 = performance.now();
     const rt = this.brain.runtime;
     rt.catchUp();
     const release = releaseInfo(this.spec.kubeProxyVersion);
     const services = rt.api.all('Service');
     const slices = rt.api.all('EndpointSlice');
     const gen = ++this.generation;
-    await Promise.all(this.nodes.map(async (box) => {
+    const brainMs = performance.now() - t0;
+    const perNode = await Promise.all(this.nodes.map(async (box): Promise<NodeTiming | undefined> => {
       const simNode = rt.node(box.name)!;
-      await this.reconcilePods(box, simNode.ip, simNode.podCIDR);
+      const pods = this.podsScript(box, simNode.ip, simNode.podCIDR);
       const nodeObj = rt.api.find('Node', null, box.name);
-      if (!nodeObj) return;
-      const input: ProxierInput = {
-        version: release.proxier, node: nodeObj as unknown as ProxierInput['node'], config: kubeProxyConfig(simNode, release),
-        hostFacts: DEFAULT_HOST_FACTS, services: services as unknown as ProxierInput['services'], endpointSlices: slices as unknown as ProxierInput['endpointSlices'],
-      };
-      // Only a changed input is written: kube-proxy has nothing to do otherwise.
-      const inputText = JSON.stringify(input);
-      if (inputText === box.lastInput) return;
-      box.lastInput = inputText;
-      const state = Buffer.from(JSON.stringify({ generation: gen, input })).toString('base64');
-      await shIn(box.container, `echo '${state}' | base64 -d > /var/lib/kube-proxy/state.json.tmp && mv /var/lib/kube-proxy/state.json.tmp /var/lib/kube-proxy/state.json`, `writing cluster state to ${box.name}`);
-      if (box.kubeProxy.state === 'running') await this.waitApplied(box, gen);
-      await this.readBack(box);
+      let chunks: string[] = [];
+      if (nodeObj) {
+        const input: ProxierInput = {
+          version: release.proxier, node: nodeObj as unknown as ProxierInput['node'], config: kubeProxyConfig(simNode, release),
+          hostFacts: DEFAULT_HOST_FACTS, services: services as unknown as ProxierInput['services'], endpointSlices: slices as unknown as ProxierInput['endpointSlices'],
+        };
+        // Only a changed input is written: kube-proxy has nothing to do otherwise.
+        const inputText = JSON.stringify(input);
+        if (inputText !== box.lastInput) {
+          box.lastInput = inputText;
+          chunks = stateChunks(JSON.stringify({ generation: gen, input }));
+        }
+      }
+      if (pods === '' && chunks.length === 0) return undefined;
+      const running = box.kubeProxy.state === 'running';
+      const script = nodeSyncScript({ pods, ...(chunks.length > 0 ? { generation: gen } : {}), waitForKubeProxy: running });
+      const t1 = performance.now();
+      const r = await execIn(box.container, ['sh', '-c', script, 'sh', ...chunks]);
+      const execMs = performance.now() - t1;
+      const out = splitNodeSyncOutput(r.stdout);
+      if (r.exitCode !== 0 && out.save === '') throw new Error(`sync of ${box.name} failed (exit ${r.exitCode}): ${r.output.trim().slice(-600)}`);
+      if (out.applied === 'timeout') this.emit({ type: 'log', line: `docker backend: kube-proxy on ${box.name} did not apply generation ${gen} within 3 s` });
+      const t2 = performance.now();
+      this.readBackFrom(box, out.save);
+      const agentMs = out.applied !== undefined && /^\d+ [\d.]+$/.test(out.applied) ? Number(out.applied.split(' ')[1]) : undefined;
+      return { node: box.name, execMs, ...(agentMs !== undefined ? { agentMs } : {}), readBackMs: performance.now() - t2 };
     }));
-  }
-
-  /** Waits (at most 3 s) until a live kube-proxy has applied generation `gen`; a dead one applies nothing. */
-  private async waitApplied(box: NodeBox, gen: number): Promise<void> {
-    const r = await execIn(box.container, ['sh', '-c', `for i in $(seq 1 60); do pgrep -x kube-proxy >/dev/null || exit 3; [ "$(cat /var/lib/kube-proxy/applied 2>/dev/null || echo 0)" -ge ${gen} ] && exit 0; sleep 0.05; done; exit 4`]);
-    if (r.exitCode === 4) this.emit({ type: 'log', line: `docker backend: kube-proxy on ${box.name} did not apply generation ${gen} within 3 s` });
+    const timing: SyncTiming = { generation: gen, brainMs, totalMs: performance.now() - t0, nodes: perNode.filter((n): n is NodeTiming => n !== undefined) };
+    this.timings.push(timing);
+    if (this.timings.length > 50) this.timings.shift();
+    if (process.env.CHAINLAB_DOCKER_TIMING === '1') this.emit({ type: 'log', line: `docker backend: sync ${gen}: ${formatTiming(timing)}` });
   }
 
   private async readBack(box: NodeBox): Promise<void> {
-    const rs = await this.installedRules(box.name);
+    const r = await execIn(box.container, ['iptables-save', '-c']);
+    if (r.exitCode !== 0) throw new Error(`iptables-save on ${box.name} failed: ${r.output.trim()}`);
+    this.readBackFrom(box, r.stdout);
+  }
+
+  /** Compares a node's `iptables-save -c` with the last one seen and emits the difference. */
+  private readBackFrom(box: NodeBox, save: string): void {
+    const rs = parseSave(box.name, save);
     const lines = saveRuleset(rs, { counters: false }).split('\n').filter((l) => l.startsWith('-A ') || l.startsWith(':'));
     const before = new Set(box.lastRules);
     const after = new Set(lines);
@@ -227,7 +258,8 @@ export class DockerLab implements Lab {
     if (added.length > 0 || removed.length > 0) this.emit({ type: 'rules', change: { node: box.name, added, removed } });
   }
 
-  private async reconcilePods(box: NodeBox, nodeIP: string, podCIDR: string): Promise<void> {
+  /** The shell that brings the node's pod namespaces in line with the brain's running pods ('' when nothing changes). */
+  private podsScript(box: NodeBox, nodeIP: string, podCIDR: string): string {
     const pods = this.brain.runtime.podsOn(box.name).filter((p) => {
       const st = p.status as { podIP?: string; phase?: string } | undefined;
       return st?.podIP && st.podIP !== nodeIP && st.phase === 'Running' && !p.metadata.deletionTimestamp;
@@ -248,7 +280,7 @@ export class DockerLab implements Lab {
       script.push(s);
       box.pods.set(key, ns);
     }
-    if (script.length > 0) await shIn(box.container, script.join('\n'), `pods on ${box.name}`);
+    return script.join('\n');
   }
 
   private emit(e: LabEvent): void {
@@ -273,11 +305,35 @@ export class DockerLab implements Lab {
    */
   async exec(node: string, commandLine: string): Promise<CommandResult> {
     const box = this.box(node);
-    if (/^\s*(sudo\s+)?kubectl(\s|$)/.test(commandLine)) return this.brain.exec(node, commandLine);
-    const r = await execIn(box.container, ['bash', '-c', commandLine], { timeoutMs: 120_000 });
-    // The line may have changed the node's rules by hand: read them back (no cluster sync is due).
-    await this.readBack(box).catch((e: Error) => this.emit({ type: 'log', line: `docker backend: read-back on ${node} failed: ${e.message}` }));
-    return { output: r.output, exitCode: r.exitCode };
+    if (isKubectlLine(commandLine)) return this.kubectlLine(box, commandLine);
+    // The line may have changed the node's rules by hand: they are read back in
+    // the same exec (no cluster sync is due), or apart if the line ended the shell.
+    const r = await execIn(box.container, lineWithReadBack(commandLine), { timeoutMs: 120_000 });
+    const split = splitLineOutput(r);
+    try {
+      if (split.save !== undefined) this.readBackFrom(box, split.save);
+      else await this.readBack(box);
+    } catch (e) {
+      this.emit({ type: 'log', line: `docker backend: read-back on ${node} failed: ${(e as Error).message}` });
+    }
+    return { output: split.output, exitCode: r.exitCode };
+  }
+
+  /** A node-shell line that starts with kubectl: see kubectl-line.ts for what runs where. */
+  private async kubectlLine(box: NodeBox, commandLine: string): Promise<CommandResult> {
+    const split = splitKubectlPipeline(commandLine);
+    if (!split || split.rest === '') {
+      const r = await this.brain.exec(box.name, split ? split.kubectl : commandLine);
+      await this.settle();
+      return r;
+    }
+    // The brain gives one stream: a failing kubectl's words reach the terminal
+    // (its stderr), a succeeding one's output goes down the pipe (its stdout).
+    const k = await this.brain.exec(box.name, split.kubectl);
+    const err = k.exitCode === 0 ? '' : k.output;
+    const r = await execIn(box.container, pipeIntoNode(k.exitCode === 0 ? k.output : '', split.rest), { timeoutMs: 120_000 });
+    await this.settle();
+    return { output: err + r.output, exitCode: r.exitCode };
   }
 
   async kubectl(args: string[]): Promise<CommandResult> {
@@ -306,9 +362,7 @@ export class DockerLab implements Lab {
   async installedRules(node: string): Promise<Ruleset> {
     const r = await execIn(this.box(node).container, ['iptables-save', '-c']);
     if (r.exitCode !== 0) throw new Error(`iptables-save on ${node} failed: ${r.output.trim()}`);
-    const parsed = parseIptablesSave(r.stdout, { file: `${node}:iptables-save` });
-    if (!parsed.ok) throw new Error(parsed.errors.map(formatError).join('\n'));
-    return parsed.value;
+    return parseSave(node, r.stdout);
   }
 
   async trace(node: string, packet: Packet, opts: { seed?: number } = {}): Promise<TraceResult> {
@@ -347,6 +401,37 @@ export class DockerLab implements Lab {
     await removeDockerLab(this.docker, this.spec.name);
     await this.brain.close();
   }
+}
+
+const SYNC_COALESCE_MS = 30;
+
+export interface NodeTiming {
+  node: string;
+  /** The one docker exec: pods, state write, kube-proxy's sync, iptables-save. */
+  execMs: number;
+  /** kube-proxy's own sync (proxier + iptables-save + iptables-restore), as it reported it. */
+  agentMs?: number;
+  /** Parsing the read-back and diffing it with the last one. */
+  readBackMs: number;
+}
+
+export interface SyncTiming {
+  generation: number;
+  /** Controllers catching up and reading the API objects. */
+  brainMs: number;
+  totalMs: number;
+  nodes: NodeTiming[];
+}
+
+export function formatTiming(t: SyncTiming): string {
+  const nodes = t.nodes.map((n) => `${n.node} exec ${n.execMs.toFixed(0)} ms (kube-proxy ${n.agentMs?.toFixed(0) ?? '-'} ms, read-back ${n.readBackMs.toFixed(0)} ms)`);
+  return `total ${t.totalMs.toFixed(0)} ms, brain ${t.brainMs.toFixed(0)} ms${nodes.length > 0 ? `; ${nodes.join('; ')}` : '; nothing changed'}`;
+}
+
+function parseSave(node: string, save: string): Ruleset {
+  const parsed = parseIptablesSave(save, { file: `${node}:iptables-save` });
+  if (!parsed.ok) throw new Error(parsed.errors.map(formatError).join('\n'));
+  return parsed.value;
 }
 
 /** Removes every container and network that carries the lab's label. */
