@@ -91,7 +91,8 @@ export async function loadLab(src: LabSource, id: string): Promise<Result<Loaded
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      errors: doc.errors.map((e) => {
+      // Only the first: a YAML syntax error makes every later token look wrong.
+      errors: doc.errors.slice(0, 1).map((e) => {
         const pos = lc.linePos(e.pos[0]);
         return { file, line: pos.line, column: pos.col, message: `YAML: ${e.message.split('\n')[0]}` };
       }),
