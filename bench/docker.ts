@@ -3,12 +3,14 @@
 // Reference, measured in the same run: one bare `docker run` of the node image
 // (create + start + exec + remove), the floor any container-based node pays.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connectEngine, createDockerLab, removeDockerLab, NODE_IMAGE } from '../core/host/docker/index.js';
+import { formatTiming } from '../core/host/docker/lab.js';
 
 const agentPath = 'dist/agent/kube-proxy.mjs';
 if (!existsSync(agentPath)) execFileSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });
 const engine = await connectEngine();
+console.log(`machine load (1 min): ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]} (on ${(await import('node:os')).cpus().length} cores)`);
 const LAB = `bench-${process.pid}`;
 await removeDockerLab(engine.docker, LAB);
 
@@ -39,6 +41,13 @@ for (const n of ['k8s1', 'k8s2', 'k8s3']) {
 }
 const change = performance.now() - t;
 console.log(`one Service change installed on every node (read back): ${change.toFixed(0)} ms (${(change / bare).toFixed(2)}x reference)`);
+// Where a sync's time goes: the one exec per node, kube-proxy's own share of it.
+const synced = lab.timings.filter((x) => x.nodes.length > 0);
+for (const x of synced.slice(-2)) console.log(`sync ${x.generation}: ${formatTiming(x)}`);
+const execs = synced.flatMap((x) => x.nodes.map((n) => n.execMs));
+const agents = synced.flatMap((x) => x.nodes.flatMap((n) => (n.agentMs !== undefined ? [n.agentMs] : [])));
+if (execs.length > 0) console.log(`node sync exec, mean: ${(execs.reduce((a, b) => a + b, 0) / execs.length).toFixed(0)} ms (${(execs.reduce((a, b) => a + b, 0) / execs.length / bare).toFixed(2)}x reference)`);
+if (agents.length > 0) console.log(`kube-proxy sync in the node, mean: ${(agents.reduce((a, b) => a + b, 0) / agents.length).toFixed(0)} ms`);
 
 const containers = await engine.docker.listContainers({ filters: JSON.stringify({ label: [`chainlab.lab=${LAB}`] }) });
 for (const ci of containers) {

@@ -113,7 +113,7 @@ export class DockerLab implements Lab {
         NetworkingConfig: { EndpointsConfig: { [`chainlab-${this.spec.name}`]: { IPAMConfig: { IPv4Address: n.ip } } } },
       });
       await container.start();
-      await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs`, `installing kube-proxy on ${n.name}`);
+      await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; }`, `installing kube-proxy on ${n.name}`);
       const gw = n.podCIDR.replace(/\.0\/(\d+)$/, '.1/$1');
       await shIn(container, nodeRoutesScript(gw, simNodes.filter((o) => o.name !== n.name).map((o) => ({ ip: o.ip, podCIDR: o.podCIDR }))), `pod network on ${n.name}`);
       const box: NodeBox = { name: n.name, container, kubeProxy: { state: 'stopped', restarts: 0 }, pods: new Map(), lastRules: [] };
