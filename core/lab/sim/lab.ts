@@ -15,7 +15,7 @@ import type { SimClock } from './clock.js';
 import { realtimeClock } from './clock.js';
 import type { SimOptions, SimState } from './runtime.js';
 import { SimRuntime } from './runtime.js';
-import { lineTerminal } from './terminal.js';
+import { simTerminal } from './terminal.js';
 
 export interface SimLabOptions extends SimOptions {
   /** Default: real time. Tests pass `manualClock()`. */
@@ -107,10 +107,10 @@ export class SimLab implements Lab {
     return { hooks: t.hooks, steps: t.steps, verdict: t.verdict, dnatTo: t.dnatTo, masquerade: t.masquerade, snatTo: t.snatTo, mark: t.mark, delivery: t.delivery, outcomes: t.outcomes };
   }
 
-  async openTerminal(target: { node: string } | { console: true }, _size: { cols: number; rows: number }): Promise<TerminalSession> {
+  async openTerminal(target: { node: string } | { console: true }, size: { cols: number; rows: number }): Promise<TerminalSession> {
     const node = 'node' in target ? target.node : this.rt.state.nodes[0]!.name;
     const shell = createShell(this.host(node));
-    const term = lineTerminal(shell);
+    const term = simTerminal(shell, size);
     this.terminals.add(term);
     term.onExit(() => this.terminals.delete(term));
     return term;
