@@ -13,18 +13,34 @@ import { isKnownTarget } from './specs.js';
 /** Chain lookup by name in O(1): big dumps have thousands of chains. Rebuilt when the chain list changes. */
 const chainIndex = new WeakMap<Chain[], Map<string, Chain>>();
 
+/** The last index used: a restore asks about the same table's chains twice per rule. */
+let lastChains: Chain[] | undefined;
+let lastIndex: Map<string, Chain> | undefined;
+
+function indexOf(chains: Chain[]): Map<string, Chain> | undefined {
+  if (chains === lastChains) return lastIndex;
+  const m = chainIndex.get(chains);
+  lastChains = chains;
+  lastIndex = m;
+  return m;
+}
+
+function rebuildIndex(chains: Chain[]): Map<string, Chain> {
+  const m = new Map<string, Chain>();
+  for (const c of chains) m.set(c.name, c);
+  chainIndex.set(chains, m);
+  lastChains = chains;
+  lastIndex = m;
+  return m;
+}
+
 export function lookupChain(table: Table, name: string): Chain | undefined {
-  let m = chainIndex.get(table.chains);
-  if (m === undefined || m.size !== table.chains.length) {
-    m = new Map(table.chains.map((c) => [c.name, c]));
-    chainIndex.set(table.chains, m);
-  }
+  let m = indexOf(table.chains);
+  if (m === undefined || m.size !== table.chains.length) m = rebuildIndex(table.chains);
   const c = m.get(name);
   if (c === undefined || c.name === name) return c;
   // Renamed behind our back: rebuild once and look again.
-  m = new Map(table.chains.map((x) => [x.name, x]));
-  chainIndex.set(table.chains, m);
-  return m.get(name);
+  return rebuildIndex(table.chains).get(name);
 }
 
 export interface ApplyError {
@@ -60,7 +76,7 @@ export function addChain(table: Table, name: string): Chain {
     if (at < 0) at = table.chains.length;
     table.chains.splice(at, 0, ch);
   } else table.chains.push(ch);
-  chainIndex.get(table.chains)?.set(name, ch);
+  indexOf(table.chains)?.set(name, ch);
   return ch;
 }
 
@@ -183,7 +199,7 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
       const to = cmd.arg2 ?? '';
       if (lookupChain(table, to) !== undefined || isBuiltinChain(table, to)) return fail(`chain ${to} already exists`, 'iptables: File exists.');
       for (const c of table.chains) for (const r of c.rules) if (r.target?.name === ch.name) r.target.name = to;
-      const idx = chainIndex.get(table.chains);
+      const idx = indexOf(table.chains);
       idx?.delete(ch.name);
       ch.name = to;
       idx?.set(to, ch);

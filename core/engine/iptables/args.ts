@@ -97,7 +97,41 @@ const isOptionWord = (t: Token): boolean => {
   return isLetter(c1) || (c1 === 45 && s.length > 2 && isLetter(s.charCodeAt(2)));
 };
 const isBang = (t: Token | undefined): boolean => t !== undefined && !t.quoted && t.text === '!';
-const isNumberWord = (t: Token | undefined): boolean => t !== undefined && /^[0-9]+$/.test(t.text);
+const isNumberWord = (t: Token | undefined): boolean => {
+  if (t === undefined) return false;
+  const s = t.text;
+  if (s.length === 0) return false;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+};
+
+/**
+ * Names a big dump repeats on every rule (modules, targets, options, short
+ * arguments): one shared string each instead of one copy per rule, so a
+ * 100k-rule model holds far fewer objects. Bounded: odd inputs cannot grow it.
+ */
+const INTERNED = new Map<string, string>();
+const INTERN_MAX = 8192;
+export function intern(s: string): string {
+  const have = INTERNED.get(s);
+  if (have !== undefined) return have;
+  if (INTERNED.size < INTERN_MAX) INTERNED.set(s, s);
+  return s;
+}
+/** `--comment` → `comment`, the slice made once per distinct option word. */
+const OPTION_NAMES = new Map<string, string>();
+function optionName(w: string): string {
+  const have = OPTION_NAMES.get(w);
+  if (have !== undefined) return have;
+  const name = w.slice(2);
+  if (OPTION_NAMES.size < INTERN_MAX) OPTION_NAMES.set(w, name);
+  return name;
+}
+/** Short arguments (ports, modes, `0x4000/0x4000`) repeat; long ones (addresses, comments) rarely do. */
+const internArg = (s: string): string => (s.length <= 16 ? intern(s) : s);
 
 function usageError(token: number, message: string, tool: string): ParseArgsResult {
   return { ok: false, error: { token, message, tool: `${PREFIX}${tool}\n${TRY}`, exit: 2 } };
@@ -109,7 +143,12 @@ function missingArgument(token: number, opt: string): ParseArgsResult {
 
 /** Splits `-nvL` into `-n -v -L`; other words pass through. */
 function expandBundles(tokens: readonly Token[]): readonly Token[] {
-  if (!tokens.some((t) => t.text.length > 2 && t.text.charCodeAt(0) === 45 && t.text.charCodeAt(1) !== 45 && BUNDLE.has(t.text[1]!))) return tokens;
+  let bundled = false;
+  for (let k = 0; k < tokens.length && !bundled; k++) {
+    const t = tokens[k]!.text;
+    bundled = t.length > 2 && t.charCodeAt(0) === 45 && t.charCodeAt(1) !== 45 && BUNDLE.has(t[1]!);
+  }
+  if (!bundled) return tokens;
   const out: Token[] = [];
   for (const t of tokens) {
     if (!t.quoted && /^-[A-Za-z]{2,}$/.test(t.text) && [...t.text.slice(1)].every((c) => BUNDLE.has(c))) {
@@ -138,12 +177,6 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
   /** Where the next `--option` goes: the latest -m module or the target. */
   let context: { kind: 'match'; module: MatchModule } | { kind: 'target'; target: Target } | undefined;
   const n = tokens.length;
-
-  const takeInvert = (): boolean => {
-    const v = invert;
-    invert = false;
-    return v;
-  };
 
   for (let i = 0; i < n; i++) {
     const tok = tokens[i]!;
@@ -210,7 +243,8 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
     }
     const core = CORE[w];
     if (core !== undefined) {
-      let inv = takeInvert();
+      let inv = invert;
+      invert = false;
       let next = tokens[i + 1];
       // The old form `-s ! 10.0.0.0/8`.
       if (isBang(next) && !inv) {
@@ -222,14 +256,15 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       if (rule[core] !== undefined) {
         return usageError(i, `${w} given twice`, `multiple ${w.startsWith('--') ? w : `-${w[1]}`} flags not allowed`);
       }
-      const v: Negatable<string> = { invert: inv, value: next.text };
+      const v: Negatable<string> = { invert: inv, value: core === 'protocol' || core === 'inInterface' || core === 'outInterface' ? intern(next.text) : next.text };
       rule[core] = v;
       out.hasRuleSpec = true;
       i++;
       continue;
     }
     if (w === '-f' || w === '--fragment') {
-      rule.fragment = { invert: takeInvert(), value: true };
+      rule.fragment = { invert, value: true };
+      invert = false;
       out.hasRuleSpec = true;
       continue;
     }
@@ -237,7 +272,7 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       if (invert) return usageError(invertAt, "'!' cannot negate -m", 'unexpected ! flag before --match');
       const next = tokens[i + 1];
       if (next === undefined || isOptionWord(next)) return missingArgument(i + 1, w);
-      const m: MatchModule = { name: next.text, options: [] };
+      const m: MatchModule = { name: intern(next.text), options: [] };
       rule.matches.push(m);
       context = { kind: 'match', module: m };
       out.hasRuleSpec = true;
@@ -249,7 +284,7 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       const next = tokens[i + 1];
       if (next === undefined || isOptionWord(next)) return missingArgument(i + 1, w);
       if (rule.target !== undefined) return usageError(i, 'only one target may be given', 'multiple -j flags not allowed');
-      const t: Target = { kind: w === '-g' || w === '--goto' ? 'goto' : 'jump', name: next.text, options: [] };
+      const t: Target = { kind: w === '-g' || w === '--goto' ? 'goto' : 'jump', name: intern(next.text), options: [] };
       rule.target = t;
       context = { kind: 'target', target: t };
       out.hasRuleSpec = true;
@@ -269,72 +304,125 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
     if (!w.startsWith('--')) return usageError(i, `unknown option ${w}`, `unknown option "${w}"`);
 
     // A module option: find its owner the way iptables does.
-    const name = w.slice(2);
-    const owner = findOwner(rule, context, name);
-    if (owner === undefined) return usageError(i, `unknown option ${w}`, `unknown option "${w}"`);
-    let inv = takeInvert();
-    const args: string[] = [];
+    const name = optionName(w);
+    if (!findOwner(rule, context, name)) return usageError(i, `unknown option ${w}`, `unknown option "${w}"`);
+    const ownerOptions = foundOptions!;
+    const arity = foundArity;
+    foundOptions = undefined;
+    let inv = invert;
+    invert = false;
+    let args: string[] = [];
     let quoted = false;
-    if (owner.arity === undefined) {
+    if (arity === 1) {
+      // The common case, built at its exact size (a pushed-to array reserves 16 slots).
+      const next = tokens[i + 1];
+      if (next === undefined) return missingArgument(i + 1, w);
+      if (isBang(next) && !inv) {
+        inv = true;
+        i++;
+        const arg = tokens[i + 1];
+        if (arg === undefined) return missingArgument(i + 1, w);
+        args = [internArg(arg.text)];
+        quoted = arg.quoted;
+      } else {
+        args = [internArg(next.text)];
+        quoted = next.quoted;
+      }
+      i++;
+    } else if (arity === undefined) {
       while (i + 1 < n && !isOptionWord(tokens[i + 1]!) && !isBang(tokens[i + 1])) {
-        args.push(tokens[i + 1]!.text);
+        args.push(internArg(tokens[i + 1]!.text));
         quoted = quoted || tokens[i + 1]!.quoted;
         i++;
       }
     } else {
-      if (owner.arity > 0 && isBang(tokens[i + 1]) && !inv) {
+      if (arity > 0 && isBang(tokens[i + 1]) && !inv) {
         inv = true;
         i++;
       }
       // Like getopt, a required argument is the next word whatever it looks like (`--comment -A`).
-      for (let k = 0; k < owner.arity; k++) {
+      for (let k = 0; k < arity; k++) {
         const next = tokens[i + 1];
         if (next === undefined) return missingArgument(i + 1, w);
-        args.push(next.text);
+        args.push(internArg(next.text));
         quoted = quoted || next.quoted;
         i++;
       }
     }
+    if (arity !== 1) args = exact(args);
     const opt: ModuleOption = { name, invert: inv, args };
     if (quoted) opt.quoted = true;
-    owner.options.push(opt);
+    ownerOptions.push(opt);
     out.hasRuleSpec = true;
   }
   if (invert) return usageError(invertAt, "'!' must be followed by an option", 'unexpected ! at the end');
+  compact(rule);
   return { ok: true, value: out };
 }
 
-/** The module or target that takes `--name`, loading the protocol's match implicitly as iptables does. */
+/**
+ * Arrays grown by push reserve 16 slots; a parsed rule lives as long as its
+ * ruleset, so its arrays are copied once to their exact size (most of a big
+ * model's memory, and of the collector's work, was those empty slots).
+ */
+function compact(rule: Rule): void {
+  const ms = rule.matches;
+  if (ms.length > 0) {
+    for (let k = 0; k < ms.length; k++) {
+      const m = ms[k]!;
+      m.options = exact(m.options);
+    }
+    rule.matches = exact(ms);
+  }
+  const t = rule.target;
+  if (t !== undefined) {
+    t.options = exact(t.options);
+  }
+}
+const exact = <T>(a: T[]): T[] => (a.length === 0 ? [] : a.length === 1 ? [a[0]!] : a.slice());
+
+/** findOwner's answer, in module state rather than a fresh object per option (parse allocates once per rule part). */
+let foundOptions: ModuleOption[] | undefined;
+let foundArity: number | undefined;
+const found = (options: ModuleOption[], arity: number | undefined): true => {
+  foundOptions = options;
+  foundArity = arity;
+  return true;
+};
+
+/** The module or target that takes `--name` (into foundOptions/foundArity), loading the protocol's match implicitly as iptables does. */
 function findOwner(
   rule: Rule,
   context: { kind: 'match'; module: MatchModule } | { kind: 'target'; target: Target } | undefined,
   name: string,
-): { options: ModuleOption[]; arity: number | undefined } | undefined {
+): boolean {
   if (context?.kind === 'target') {
     const a = optionArity('target', context.target.name, name);
-    if (a !== undefined) return { options: context.target.options, arity: a };
+    if (a !== undefined) return found(context.target.options, a);
   } else if (context?.kind === 'match') {
     const a = optionArity('match', context.module.name, name);
-    if (a !== undefined) return { options: context.module.options, arity: a };
+    if (a !== undefined) return found(context.module.options, a);
   }
   for (let k = rule.matches.length - 1; k >= 0; k--) {
     const m = rule.matches[k]!;
     const a = optionArity('match', m.name, name);
-    if (a !== undefined) return { options: m.options, arity: a };
+    if (a !== undefined) return found(m.options, a);
   }
-  const proto = rule.protocol !== undefined && !rule.protocol.invert ? rule.protocol.value.toLowerCase() : undefined;
-  if (proto !== undefined && !rule.matches.some((m) => m.name === proto)) {
-    const a = optionArity('match', proto, name);
-    if (a !== undefined) {
-      const m: MatchModule = { name: proto, options: [] };
-      rule.matches.push(m);
-      return { options: m.options, arity: a };
+  const proto = rule.protocol !== undefined && !rule.protocol.invert ? intern(rule.protocol.value.toLowerCase()) : undefined;
+  if (proto !== undefined) {
+    let loaded = false;
+    for (let k = 0; k < rule.matches.length && !loaded; k++) loaded = rule.matches[k]!.name === proto;
+    if (!loaded) {
+      const a = optionArity('match', proto, name);
+      if (a !== undefined) {
+        const m: MatchModule = { name: proto, options: [] };
+        rule.matches.push(m);
+        return found(m.options, a);
+      }
     }
   }
   // Unknown modules and targets take any option, verbatim.
-  if (context?.kind === 'target' && !isKnownTargetSpec(context.target.name)) {
-    return { options: context.target.options, arity: undefined };
-  }
-  if (context?.kind === 'match' && !isKnownMatchSpec(context.module.name)) return { options: context.module.options, arity: undefined };
-  return undefined;
+  if (context?.kind === 'target' && !isKnownTargetSpec(context.target.name)) return found(context.target.options, undefined);
+  if (context?.kind === 'match' && !isKnownMatchSpec(context.module.name)) return found(context.module.options, undefined);
+  return false;
 }

@@ -81,13 +81,20 @@ function restore(rs: Ruleset, text: string, opts: Internal): RestoreOutcome {
   let lastCommitted: Table | undefined;
   let pending: string[] = [];
   let afterCommit = false;
-  const lines = text.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  // Lines found with indexOf rather than text.split: no array of 100k line
+  // strings kept alive (and copied by the collector) for the whole parse.
+  const size = text.length;
+  let pos = 0;
+  let lineCount = 0;
 
-  for (let li = 0; li < lines.length; li++) {
-    const lineNo = li + 1;
-    let line = lines[li]!;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+  while (pos < size) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = size;
+    const lineNo = ++lineCount;
+    let lineEnd = nl;
+    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    const line = text.slice(pos, lineEnd);
+    pos = nl + 1;
     const trimmed = line.trim();
     if (trimmed === '') continue;
     if (trimmed.startsWith('#')) {
@@ -204,7 +211,7 @@ function restore(rs: Ruleset, text: string, opts: Internal): RestoreOutcome {
     }
   }
   if (table !== undefined) {
-    return err(tableLine, 1, `expected COMMIT at the end of table ${table.name}`, { text: `iptables-restore: COMMIT expected at line ${lines.length + 1}\n`, exit: 1 });
+    return err(tableLine, 1, `expected COMMIT at the end of table ${table.name}`, { text: `iptables-restore: COMMIT expected at line ${lineCount + 1}\n`, exit: 1 });
   }
   if (pending.length > 0 && lastCommitted !== undefined && opts.keepComments) lastCommitted.trailingComments.push(...pending);
   return ok(rs);

@@ -87,10 +87,13 @@ export function isKnownMatch(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(MATCH_OPTIONS, name);
 }
 
+/** The spec tables as maps (parse asks for every option of every rule). */
+const toMaps = (t: Readonly<Record<string, OptionArity>>): Map<string, Map<string, number>> =>
+  new Map(Object.keys(t).map((k) => [k, new Map(Object.entries(t[k]!))]));
+const MATCH_MAPS = toMaps(MATCH_OPTIONS);
+const TARGET_MAPS = toMaps(TARGET_OPTIONS);
+
 /** Arity of a known option, or undefined (then: the words up to the next option). */
 export function optionArity(kind: 'match' | 'target', module: string, option: string): number | undefined {
-  const table = kind === 'match' ? MATCH_OPTIONS : TARGET_OPTIONS;
-  const spec = Object.prototype.hasOwnProperty.call(table, module) ? table[module] : undefined;
-  if (spec === undefined) return undefined;
-  return Object.prototype.hasOwnProperty.call(spec, option) ? spec[option] : undefined;
+  return (kind === 'match' ? MATCH_MAPS : TARGET_MAPS).get(module)?.get(option);
 }
