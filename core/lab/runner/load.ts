@@ -156,7 +156,7 @@ export async function loadLab(src: LabSource, id: string): Promise<Result<Loaded
     const n = nodeOfAction(a);
     if (n !== undefined) knownNode(n, ['setup', 'run', j, 'in']);
   }
-  if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
+  if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
   return { ok: true, value: { id, dir: src.dir, manifest: m, instructions, applyTexts, fileTexts } };
 }
 
