@@ -44,6 +44,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
 /** The process entry (bin/chainlab.mjs imports the bundle of this file). */
 export async function main(): Promise<void> {
+  // `chainlab … | head`: a reader that stops early is not an error (as for any Unix tool).
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   const io: CliIO = {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),

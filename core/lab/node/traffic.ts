@@ -122,6 +122,13 @@ export async function connect(rt: SimRuntime, origin: Origin, req: HttpRequest, 
   let node = origin.node;
   const src = origin.kind === 'pod' ? podIP(origin.pod)! : dst.startsWith('127.') ? '127.0.0.1' : inCidr(node.podCIDR, dst) ? (bridgeAddress(node) ?? node.ip) : node.ip;
   let packet: Packet = { ingress: origin.kind === 'pod' ? 'pod' : 'node', proto: 'tcp', src, sport: ephemeralPort(node), dst, dport: req.port };
+  // Connections this packet opened on each node it crossed: an answered request completes them
+  // (handshake seen both ways), as `conntrack -L` shows after a real curl.
+  const opened: { node: NodeState; id: number }[] = [];
+  const answered = (out: ConnectOutcome): ConnectOutcome => {
+    if (out.result.kind === 'response') for (const o of opened) rt.conntrack(o.node).complete(o.id);
+    return out;
+  };
   for (let hop = 0; hop < 4; hop++) {
     let trace: PacketTrace;
     try {
@@ -132,6 +139,7 @@ export async function connect(rt: SimRuntime, origin: Origin, req: HttpRequest, 
     }
     countTrace(node.rules4, trace);
     traces.push({ node: node.name, trace });
+    if (trace.conntrack) opened.push({ node, id: trace.conntrack.id });
     const d = trace.delivery;
     const [toIp, toPortText] = (trace.dnatTo ?? `${packet.dst}:${packet.dport}`).split(/:(?=\d+$)/);
     const toPort = Number(toPortText ?? packet.dport);
@@ -142,23 +150,23 @@ export async function connect(rt: SimRuntime, origin: Origin, req: HttpRequest, 
       case 'rejected':
         return { result: { kind: 'refused', remote, elapsedMs: 0 }, traces };
       case 'local':
-        return answerLocal(rt, node, d.port ?? toPort, req, remote, seenSrc, timeout, traces);
+        return answered(await answerLocal(rt, node, d.port ?? toPort, req, remote, seenSrc, timeout, traces));
       case 'pod': {
         const pod = rt.api.all('Pod').find((p) => podIP(p) === d.ip && !(p.spec as { hostNetwork?: boolean }).hostNetwork);
-        return answerPod(rt, pod, d.port ?? toPort, req, remote, seenSrc, timeout, traces);
+        return answered(await answerPod(rt, pod, d.port ?? toPort, req, remote, seenSrc, timeout, traces));
       }
       case 'forward': {
         const target = d.to ?? toIp!;
         const nextNode = rt.state.nodes.find((n) => n.ip === target || inCidr(n.podCIDR, target));
         if (!nextNode || nextNode === node) {
           const pod = rt.api.all('Pod').find((p) => podIP(p) === target && !(p.spec as { hostNetwork?: boolean }).hostNetwork);
-          if (pod) return answerPod(rt, pod, toPort, req, remote, seenSrc, timeout, traces);
+          if (pod) return answered(await answerPod(rt, pod, toPort, req, remote, seenSrc, timeout, traces));
           return timeout();
         }
         const pod = rt.api.all('Pod').find((p) => podIP(p) === target && !(p.spec as { hostNetwork?: boolean }).hostNetwork);
         if (pod) {
           // Pod traffic crosses the overlay to the pod directly (its node forwards it to cni0).
-          return answerPod(rt, pod, toPort, req, remote, seenSrc, timeout, traces);
+          return answered(await answerPod(rt, pod, toPort, req, remote, seenSrc, timeout, traces));
         }
         node = nextNode;
         packet = { ingress: 'external', proto: 'tcp', src: seenSrc, sport: packet.sport, dst: target, dport: toPort };
