@@ -7,7 +7,7 @@
 // tables and chains are listed in the kernel's order.
 
 import { formatCidr, parseCidr } from '../net/ip.js';
-import { cloneRule } from './clone.js';
+import { CANONICAL4, CANONICAL6, cloneRule, copyRule } from './clone.js';
 import type { Chain, MatchModule, ModuleOption, Rule, Ruleset, Table, TableName, Target } from './model.js';
 import { BUILTIN_CHAINS, emptyCounters } from './model.js';
 import { protocolName, protocolNumber, servicePort } from './services.js';
@@ -139,11 +139,14 @@ function setQuoted(o: ModuleOption): void {
 
 function sortOptions(kind: string, opts: ModuleOption[]): ModuleOption[] {
   const order = OPTION_ORDER[kind];
-  if (order === undefined) return opts;
+  if (order === undefined) return exact(opts);
   const rank = (o: ModuleOption): number => {
     const i = order.indexOf(o.name);
     return i < 0 ? order.length : i;
   };
+  let sorted = true;
+  for (let k = 1; k < opts.length && sorted; k++) sorted = rank(opts[k - 1]!) <= rank(opts[k]!);
+  if (sorted) return exact(opts);
   return opts
     .map((o, i) => ({ o, i }))
     .sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i)
@@ -175,7 +178,7 @@ function canonicalMatch(m: MatchModule, rule: Rule): MatchModule | undefined {
   const name = m.name;
   let opts: ModuleOption[] = [];
   for (const o0 of m.options) {
-    const o: ModuleOption = { name: o0.name, invert: o0.invert, args: o0.args.slice() };
+    const o: ModuleOption = { name: o0.name, invert: o0.invert, args: exact(o0.args) };
     if (o0.quoted === true) o.quoted = true;
     const a = o.args[0];
     if ((name === 'tcp' || name === 'udp' || name === 'sctp') && a !== undefined) {
@@ -241,7 +244,7 @@ function canonicalMatch(m: MatchModule, rule: Rule): MatchModule | undefined {
 function canonicalTarget(t: Target, ipv6: boolean): Target {
   const opts: ModuleOption[] = [];
   for (const o0 of t.options) {
-    const o: ModuleOption = { name: o0.name, invert: o0.invert, args: o0.args.slice() };
+    const o: ModuleOption = { name: o0.name, invert: o0.invert, args: exact(o0.args) };
     if (o0.quoted === true) o.quoted = true;
     const a = o.args[0];
     if ((t.name === 'MARK' || t.name === 'CONNMARK') && a !== undefined) {
@@ -285,7 +288,28 @@ function canonicalAddress(s: string): string | undefined {
 
 /** One rule as the kernel gives it back. */
 export function canonicalizeRule(rule: Rule, opts: CanonicalOptions = {}): Rule {
-  const r = cloneRule(rule);
+  const marks = opts.ipv6 === true ? CANONICAL6 : CANONICAL4;
+  if (marks.has(rule)) return cloneRule(rule);
+  const r = canonicalRuleOf(rule, opts);
+  marks.add(r);
+  return r;
+}
+
+/** Exact-size copy: arrays grown by push keep 16 slots, and canonical rules live as long as the node. */
+const exact = <T>(a: T[]): T[] => (a.length === 0 ? [] : a.length === 1 ? [a[0]!] : a.slice());
+
+function canonicalRuleOf(rule: Rule, opts: CanonicalOptions): Rule {
+  // Core fields copied here; matches and target are rebuilt below (no deep copy first).
+  const r: Rule = { matches: [] };
+  if (rule.source) r.source = { ...rule.source };
+  if (rule.destination) r.destination = { ...rule.destination };
+  if (rule.inInterface) r.inInterface = { ...rule.inInterface };
+  if (rule.outInterface) r.outInterface = { ...rule.outInterface };
+  if (rule.protocol) r.protocol = { ...rule.protocol };
+  if (rule.fragment) r.fragment = { ...rule.fragment };
+  if (rule.target) r.target = rule.target;
+  if (rule.counters) r.counters = { ...rule.counters };
+  if (rule.line !== undefined) r.line = rule.line;
   for (const f of ['source', 'destination'] as const) {
     const v = r[f];
     if (v === undefined) continue;
@@ -300,8 +324,13 @@ export function canonicalizeRule(rule: Rule, opts: CanonicalOptions = {}): Rule 
     if (n === 0 && !r.protocol.invert) delete r.protocol;
     else if (n !== undefined) r.protocol.value = n === 0 ? 'all' : protocolName(n);
   }
-  r.matches = r.matches.map((m) => canonicalMatch(m, r)).filter((m): m is MatchModule => m !== undefined);
-  if (r.target !== undefined) r.target = canonicalTarget(r.target, opts.ipv6 === true);
+  const matches: MatchModule[] = [];
+  for (const m of rule.matches) {
+    const c = canonicalMatch(m, r);
+    if (c !== undefined) matches.push(c);
+  }
+  r.matches = exact(matches);
+  if (rule.target !== undefined) r.target = canonicalTarget(rule.target, opts.ipv6 === true);
   return r;
 }
 
@@ -313,7 +342,7 @@ export function expandAddressLists(rule: Rule): Rule[] {
   const out: Rule[] = [];
   for (const s of srcs) {
     for (const d of dsts) {
-      const r = cloneRule(rule);
+      const r = copyRule(rule);
       if (s !== undefined && r.source) r.source.value = s;
       if (d !== undefined && r.destination) r.destination.value = d;
       out.push(r);

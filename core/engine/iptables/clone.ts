@@ -3,14 +3,32 @@
 import type { Chain, MatchModule, ModuleOption, Rule, Ruleset, Table, Target } from './model.js';
 
 const cloneOption = (o: ModuleOption): ModuleOption => {
-  const c: ModuleOption = { name: o.name, invert: o.invert, args: o.args.slice() };
+  const c: ModuleOption = { name: o.name, invert: o.invert, args: o.args.length === 0 ? [] : o.args.slice() };
   if (o.quoted !== undefined) c.quoted = o.quoted;
   return c;
 };
 const cloneModule = (m: MatchModule): MatchModule => ({ name: m.name, options: m.options.map(cloneOption) });
 const cloneTarget = (t: Target): Target => ({ kind: t.kind, name: t.name, options: t.options.map(cloneOption) });
 
+/**
+ * Rules known to be in canonical form (what canonicalizeRule returned, for
+ * iptables or ip6tables): canonicalising them again is a copy. A clone of a
+ * marked rule is marked too, so a node's installed ruleset, cloned for every
+ * command, is not re-canonicalised rule by rule. Nothing rewrites a rule's
+ * matches in place after canonicalisation (expandAddressLists copies unmarked).
+ */
+export const CANONICAL4 = new WeakSet<Rule>();
+export const CANONICAL6 = new WeakSet<Rule>();
+
 export function cloneRule(r: Rule): Rule {
+  const c = copyRule(r);
+  if (CANONICAL4.has(r)) CANONICAL4.add(c);
+  if (CANONICAL6.has(r)) CANONICAL6.add(c);
+  return c;
+}
+
+/** A deep copy that carries no canonical mark (for copies about to be rewritten). */
+export function copyRule(r: Rule): Rule {
   const c: Rule = { matches: r.matches.map(cloneModule) };
   if (r.source) c.source = { ...r.source };
   if (r.destination) c.destination = { ...r.destination };
