@@ -167,3 +167,29 @@ describe('kubectl piped into the node\'s tools', () => {
     expect(s.output).toMatch(/Error from server \(NotFound\): pods "nope" not found\n0\n$/);
   });
 });
+
+describe('CoreDNS pods answer Service names (kube-dns ClusterIP, through the node\'s rules)', () => {
+  // A stub resolver in the node: one A query over UDP, prints the address or the rcode.
+  const ask = (name: string): string => `python3 -c '
+import socket, struct, sys
+q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(p)]) + p.encode() for p in sys.argv[1].split(".")) + b"\\0" + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.sendto(q, ("10.96.0.10", 53)); r = s.recv(512)
+print(socket.inet_ntoa(r[-4:]) if struct.unpack(">H", r[6:8])[0] else "rcode %d" % (r[3] & 15))
+' ${name}`;
+
+  it('<svc>.<ns>.svc.cluster.local resolves to the ClusterIP from every node, an unknown name is NXDOMAIN', async () => {
+    const nginx = (await lab.snapshot()).services.find((s) => s.name === 'nginx' && s.namespace === 'default')!;
+    for (const node of ['k8s1', 'k8s3']) {
+      expect((await sh(node, ask('kubernetes.default.svc.cluster.local'))).output).toBe('10.96.0.1\n');
+      expect((await sh(node, ask('nginx.default.svc.cluster.local'))).output).toBe(`${nginx.clusterIP}\n`);
+    }
+    expect((await sh('k8s2', ask('nope.default.svc.cluster.local'))).output).toBe('rcode 3\n');
+  });
+
+  it('a new Service is answered once the sync has reached the nodes', async () => {
+    expect((await sh('k8s1', 'kubectl create service clusterip late --tcp=81:80')).exitCode).toBe(0);
+    const ip = (await lab.snapshot()).services.find((s) => s.name === 'late')!.clusterIP;
+    expect((await sh('k8s2', ask('late.default.svc.cluster.local'))).output).toBe(`${ip}\n`);
+  });
+});

@@ -21,6 +21,7 @@ import { execIn, shIn } from './exec.js';
 import { imageStatus, NODE_IMAGE } from './image.js';
 import { podNetworkScript, nodeRoutesScript } from './pods.js';
 import { dockerTerminal } from './terminal.js';
+import { dnsRecords, writeDnsScript } from './dns.js';
 import { isKubectlLine, pipeIntoNode, splitKubectlPipeline } from './kubectl-line.js';
 import { lineWithReadBack, nodeSyncScript, splitLineOutput, splitNodeSyncOutput, stateChunks } from './sync-script.js';
 
@@ -41,6 +42,8 @@ interface NodeBox {
   kubeProxy: { state: KubeProxyState; restarts: number; pid?: number; downSince?: number };
   pods: Map<string, string>;
   lastRules: string[];
+  /** The DNS records last written into the node (JSON), for its CoreDNS pods. */
+  lastDns?: string;
   /** The ProxierInput last written into the node (JSON). */
   lastInput?: string;
 }
@@ -205,7 +208,14 @@ export class DockerLab implements Lab {
     const brainMs = performance.now() - t0;
     const perNode = await Promise.all(this.nodes.map(async (box): Promise<NodeTiming | undefined> => {
       const simNode = rt.node(box.name)!;
-      const pods = this.podsScript(box, simNode.ip, simNode.podCIDR);
+      let pods = this.podsScript(box, simNode.ip, simNode.podCIDR);
+      // The Service names CoreDNS pods on this node answer (written before the pods start).
+      const records = dnsRecords(services as unknown as Parameters<typeof dnsRecords>[0]);
+      const dnsText = JSON.stringify(records);
+      if (dnsText !== box.lastDns) {
+        box.lastDns = dnsText;
+        pods = pods === '' ? writeDnsScript(records) : `${writeDnsScript(records)}\n${pods}`;
+      }
       const nodeObj = rt.api.find('Node', null, box.name);
       let chunks: string[] = [];
       if (nodeObj) {

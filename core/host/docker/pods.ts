@@ -1,3 +1,5 @@
+import { dnsResponderCommand, isCoreDnsImage } from './dns.js';
+
 // Shell scripts that build a mini-node's pod network as a simple bridge CNI
 // would: a `cni0` bridge holding the pod range's gateway, one network namespace
 // per pod joined by a veth, routes to the other nodes' pod ranges over the lab
@@ -50,7 +52,9 @@ export function podNetworkScript(podKey: string, podIP: string, podCIDR: string,
   const gw = podCIDR.replace(/\.0\/\d+$/, '.1');
   const servePorts = ports.length > 0 ? ports : [80];
   const name = image.split('/').pop()!.split(':')[0]!.split('@')[0]!;
-  const servers = servePorts.map((port) =>
+  const servers = isCoreDnsImage(image)
+    ? [dnsResponderCommand(ns), ...[...new Set(servePorts)].filter((p) => p !== 53).map((port) => `(ip netns exec ${ns} setsid ${echoServer(podKey, port)} >/dev/null 2>&1 &)`)]
+    : servePorts.map((port) =>
     name === 'nginx'
       ? `mkdir -p /etc/chainlab && echo '${nginxConf(`${id}-${port}`, port)}' > /etc/chainlab/nginx-${id}-${port}.conf && ip netns exec ${ns} nginx -c /etc/chainlab/nginx-${id}-${port}.conf`
       : `(ip netns exec ${ns} setsid ${echoServer(podKey, port)} >/dev/null 2>&1 &)`,
