@@ -3,7 +3,8 @@
 // iptables-save of the same dump in a network namespace as the reference
 // (root only; skipped with a note otherwise). Run: npx tsx bench/codec.ts
 import { spawnSync } from 'node:child_process';
-import { canonicalize, parseIptablesSave, saveRuleset } from '../core/engine/iptables/index.js';
+import { availableParallelism, loadavg } from 'node:os';
+import { canonicalize, parseIptablesSave, runIptables, saveRuleset } from '../core/engine/iptables/index.js';
 
 const RULES = Number(process.env.CHAINLAB_BENCH_RULES ?? 100_000);
 
@@ -67,6 +68,14 @@ const save = time(() => saveRuleset(parse.value));
 if (save.value !== text) console.log('note: saved text differs from the generated dump (not a round trip)');
 const canon = time(() => canonicalize(parse.value));
 
+// Commands on an installed (already canonical) ruleset, as the lab shell runs them.
+const installed = canonicalize(parse.value, { counters: true });
+const firstSvc = 'KUBE-SVC-AAAAAAAAAAAAAAA0';
+const listOne = time(() => runIptables(installed, ['-t', 'nat', '-n', '-L', firstSvc]));
+if (listOne.value.exitCode !== 0) console.log(`note: iptables -L failed: ${listOne.value.stderr}`);
+const appendOne = time(() => runIptables(installed, ['-t', 'nat', '-A', firstSvc, '-s', '10.1.2.3', '-j', 'RETURN']));
+if (appendOne.value.exitCode !== 0) console.log(`note: iptables -A failed: ${appendOne.value.stderr}`);
+
 // Reference: the real tools in a namespace (root only).
 let refMs: number | undefined;
 let refNote = '';
@@ -95,5 +104,8 @@ console.log(`parse: ${mbps(parse.ms)} MB/s${ratio(parse.ms)}`);
 console.log(`save: ${mbps(save.ms)} MB/s${ratio(save.ms)}`);
 console.log(`parse+save: ${mbps(parse.ms + save.ms)} MB/s${ratio(parse.ms + save.ms)}`);
 console.log(`canonicalize: ${(ruleCount / (canon.ms / 1000) / 1e3).toFixed(0)} krules/s`);
+console.log(`iptables -n -L CHAIN on the installed ruleset: ${listOne.ms.toFixed(0)} ms per command`);
+console.log(`iptables -A CHAIN on the installed ruleset: ${appendOne.ms.toFixed(0)} ms per command`);
+console.log(`load: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (1/5/15 min, ${availableParallelism()} cores)`);
 if (refMs !== undefined) console.log(`reference iptables-restore+iptables-save: ${mbps(refMs)} MB/s (1.0 x reference)`);
 if (refNote !== '') console.log(refNote);

@@ -5,6 +5,7 @@
 
 import type { ParsedCommand } from './args.js';
 import { canonicalizeRule } from './canonical.js';
+import { cloneRule } from './clone.js';
 import type { Chain, Rule, Table } from './model.js';
 import { BUILTIN_CHAINS, emptyCounters } from './model.js';
 import { formatRuleSpec } from './save.js';
@@ -41,6 +42,13 @@ export function lookupChain(table: Table, name: string): Chain | undefined {
   if (c === undefined || c.name === name) return c;
   // Renamed behind our back: rebuild once and look again.
   return rebuildIndex(table.chains).get(name);
+}
+
+/** A copy of the rule with zero counters (the copy keeps the rule's canonical mark). */
+function withCounters(r: Rule): Rule {
+  const c = cloneRule(r);
+  c.counters = emptyCounters();
+  return c;
 }
 
 export interface ApplyError {
@@ -151,14 +159,15 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
       const chains = cmd.chain === undefined ? table.chains : [chainFor(table, cmd.chain)];
       for (const c of chains) {
         if (c === undefined) return fail(`no chain named ${cmd.chain ?? ''}`, NO_CHAIN.tool);
+        // Zeroed rules are replaced, not edited: canonical rulesets share rule objects with their input.
         if (cmd.num !== undefined) {
           const r = c.rules[cmd.num - 1];
           if (r === undefined) return fail(`chain ${c.name} has no rule ${cmd.num}`, NO_CHAIN.tool);
-          r.counters = emptyCounters();
+          c.rules[cmd.num - 1] = withCounters(r);
           continue;
         }
         c.counters = emptyCounters();
-        for (const r of c.rules) r.counters = emptyCounters();
+        for (let k = 0; k < c.rules.length; k++) c.rules[k] = withCounters(c.rules[k]!);
       }
       return { ok: true };
     }
@@ -198,7 +207,15 @@ export function applyCommand(table: Table, cmd: ParsedCommand, rule: Rule, opts:
       if (ch === undefined || ch.builtin) return fail(`no user chain named ${cmd.chain ?? ''}`, NO_CHAIN.tool);
       const to = cmd.arg2 ?? '';
       if (lookupChain(table, to) !== undefined || isBuiltinChain(table, to)) return fail(`chain ${to} already exists`, 'iptables: File exists.');
-      for (const c of table.chains) for (const r of c.rules) if (r.target?.name === ch.name) r.target.name = to;
+      for (const c of table.chains) {
+        for (let k = 0; k < c.rules.length; k++) {
+          const r = c.rules[k]!;
+          if (r.target?.name !== ch.name) continue;
+          const copy = cloneRule(r);
+          copy.target!.name = to;
+          c.rules[k] = copy;
+        }
+      }
       const idx = indexOf(table.chains);
       idx?.delete(ch.name);
       ch.name = to;

@@ -351,6 +351,18 @@ export function expandAddressLists(rule: Rule): Rule[] {
   return out;
 }
 
+/**
+ * A rule already canonical (and with the counters this view keeps) is shared
+ * with the input rather than copied: canonicalising a node's installed ruleset
+ * for a view costs a walk over its chains, not a copy of every rule. Rules are
+ * not edited in place (applyCommand replaces the rules it zeroes or retargets).
+ */
+function isShareable(r: Rule, opts: CanonicalOptions): boolean {
+  if (!(opts.ipv6 === true ? CANONICAL6 : CANONICAL4).has(r)) return false;
+  if ((opts.counters === true) !== (r.counters !== undefined)) return false;
+  return !(r.source?.value.includes(',') === true || r.destination?.value.includes(',') === true);
+}
+
 function canonicalTable(t: Table, opts: CanonicalOptions): Table {
   const byName = new Map(t.chains.map((c) => [c.name, c]));
   const builtins: Chain[] = BUILTIN_CHAINS[t.name].map((name) => {
@@ -368,6 +380,10 @@ function canonicalTable(t: Table, opts: CanonicalOptions): Table {
     const src = byName.get(ch.name);
     if (src === undefined) continue;
     for (const r of src.rules) {
+      if (isShareable(r, opts)) {
+        ch.rules.push(r);
+        continue;
+      }
       for (const e of expandAddressLists(r)) {
         const c = canonicalizeRule(e, opts);
         if (opts.counters !== true) delete c.counters;

@@ -42,8 +42,11 @@ export function copyRule(r: Rule): Rule {
   return c;
 }
 
+/** Canonical rules are never edited in place (see CANONICAL4), so a copy of a chain shares them; others are copied. */
+const copyOrShare = (r: Rule): Rule => (CANONICAL4.has(r) || CANONICAL6.has(r) ? r : cloneRule(r));
+
 export function cloneChain(ch: Chain): Chain {
-  return { name: ch.name, builtin: ch.builtin, policy: ch.policy, counters: { ...ch.counters }, rules: ch.rules.map(cloneRule) };
+  return { name: ch.name, builtin: ch.builtin, policy: ch.policy, counters: { ...ch.counters }, rules: ch.rules.map(copyOrShare) };
 }
 
 export function cloneTable(t: Table): Table {
