@@ -116,7 +116,7 @@ export class DockerLab implements Lab {
         NetworkingConfig: { EndpointsConfig: { [`chainlab-${this.spec.name}`]: { IPAMConfig: { IPv4Address: n.ip } } } },
       });
       await container.start();
-      await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; }`, `installing kube-proxy on ${n.name}`);
+      await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; }`, `installing kube-proxy on ${n.name}`);
       const gw = n.podCIDR.replace(/\.0\/(\d+)$/, '.1/$1');
       await shIn(container, nodeRoutesScript(gw, simNodes.filter((o) => o.name !== n.name).map((o) => ({ ip: o.ip, podCIDR: o.podCIDR }))), `pod network on ${n.name}`);
       const box: NodeBox = { name: n.name, container, kubeProxy: { state: 'stopped', restarts: 0 }, pods: new Map(), lastRules: [] };
@@ -135,8 +135,13 @@ export class DockerLab implements Lab {
     this.monitor = setInterval(() => void this.watchKubeProxies(), 1000);
   }
 
+  /**
+   * Runs the agent through a `kube-proxy` link to node, so the process is named
+   * kube-proxy from its exec on (pgrep -x, ps, lsof): kubelet's watch must not
+   * take a slow-starting `node` for a dead kube-proxy.
+   */
   private async startKubeProxy(box: NodeBox): Promise<void> {
-    await shIn(box.container, `cd / && (setsid node /usr/local/lib/chainlab/kube-proxy.mjs --config=/var/lib/kube-proxy/config.conf --hostname-override=${box.name} >/dev/null 2>&1 &)`, `starting kube-proxy on ${box.name}`);
+    await shIn(box.container, `cd / && (setsid kube-proxy /usr/local/lib/chainlab/kube-proxy.mjs --config=/var/lib/kube-proxy/config.conf --hostname-override=${box.name} >/dev/null 2>&1 &)`, `starting kube-proxy on ${box.name}`);
     box.kubeProxy = { ...box.kubeProxy, state: 'running' };
     delete box.kubeProxy.downSince;
     const pid = (await execIn(box.container, ['pgrep', '-x', 'kube-proxy'])).stdout.trim().split('\n')[0];
