@@ -373,8 +373,11 @@ function canonicalTable(t: Table, opts: CanonicalOptions): Table {
   });
   const users = t.chains
     .filter((c) => !BUILTIN_CHAINS[t.name].includes(c.name) && byName.get(c.name) === c)
-    .map((c): Chain => ({ ...c, builtin: false, policy: null, counters: emptyCounters(), rules: [] }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .map((c): Chain => ({ ...c, builtin: false, policy: null, counters: emptyCounters(), rules: [] }));
+  // An installed ruleset is already in name order: check in one pass before sorting.
+  let inOrder = true;
+  for (let k = 1; k < users.length && inOrder; k++) inOrder = users[k - 1]!.name <= users[k]!.name;
+  if (!inOrder) users.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const chains = [...builtins, ...users];
   for (const ch of chains) {
     const src = byName.get(ch.name);

@@ -13,6 +13,8 @@ export interface SaveOptions {
 
 /** A word as iptables-save writes a quoted argument: in double quotes, `"`, `'` and `\` escaped. */
 export function quoteWord(s: string): string {
+  // Most words (comments) have nothing to escape: skip the regex replace.
+  if (s.indexOf('"') < 0 && s.indexOf("'") < 0 && s.indexOf('\\') < 0) return `"${s}"`;
   return `"${s.replace(/["'\\]/g, (c) => `\\${c}`)}"`;
 }
 
