@@ -1,0 +1,96 @@
+// "Kill kube-proxy" completed through the UI like a student: open the card,
+// run the step commands with their buttons, watch checks turn green, answer the
+// last question (wrong first), on a three-node sim lab in web mode.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath, root, screenshots } from './harness.js';
+import { startWebApp, type WebApp } from '../../core/host/web/start.js';
+
+let app: WebApp;
+let context: BrowserContext;
+let page: Page;
+let profile = '';
+const errors: string[] = [];
+const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(screenshots, `labs-${name}.png`) });
+
+beforeAll(async () => {
+  const dir = join(root, 'dist', 'renderer');
+  // Build the renderer: a stale dist/renderer would miss the labs pane or lab changes.
+  const { build } = await import('vite');
+  await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  app = await startWebApp({ staticDir: dir, spec: { name: 'e2e-labs', nodes: 3, kubeProxyVersion: '1.33', backend: 'sim' } });
+  profile = mkdtempSync(join(tmpdir(), 'chainlab-e2e-labs-'));
+  context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 } });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => errors.push(e.message));
+  mkdirSync(screenshots, { recursive: true });
+  await page.goto(app.url);
+}, 180_000);
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined);
+  if (profile !== '') rmSync(profile, { recursive: true, force: true });
+  await app?.close();
+});
+
+const checks = (): ReturnType<Page['locator']> => page.locator('.checks li');
+async function stepIs(n: number): Promise<void> {
+  await page.locator(`.progress:has-text("Step ${n} of 5")`).waitFor({ timeout: 20_000 });
+}
+
+describe('guided lab in the app', () => {
+  it('shows the library with seven labs and opens Kill kube-proxy', async () => {
+    await page.click('[data-pane=labs]');
+    await page.locator('.card').first().waitFor();
+    await expect(page.locator('.card').count()).resolves.toBeGreaterThanOrEqual(7);
+    await shot('01-library');
+    await page.click('.card[data-lab="kill-kube-proxy"]');
+    await stepIs(1);
+    await expect(page.locator('.steps h2').innerText()).resolves.toBe('Kill kube-proxy');
+    await expect(checks().count()).resolves.toBe(2);
+  }, 60_000);
+
+  it('step 1: runs ps in k8s2 with the button; the step unlocks the next', async () => {
+    await page.click('button[data-run="k8s2"]');
+    await stepIs(2);
+    await expect(page.locator('.log').innerText()).resolves.toMatch(/kube-proxy --config/);
+    await shot('02-step2-kill');
+  }, 60_000);
+
+  it('step 2: a hint, then "show me" kills kube-proxy', async () => {
+    await page.click('.actions button:has-text("Hint")');
+    await expect(page.locator('.hint').innerText()).resolves.toContain('second column of ps -aef');
+    await page.click('.actions button:has-text("Show me")');
+    await stepIs(3);
+  }, 60_000);
+
+  it('step 3: curl still reaches nginx with kube-proxy dead', async () => {
+    await page.click('button[data-run="k8s2"]');
+    await stepIs(4);
+    await expect(page.locator('.log').innerText()).resolves.toMatch(/200 OK/);
+  }, 60_000);
+
+  it('step 4: a new Service has rules on k8s3 and none on k8s2', async () => {
+    await page.click('button[data-run="console"]');
+    await page.locator('button[data-run="k8s3"]').click();
+    await page.locator('button[data-run="k8s2"]').click();
+    await stepIs(5);
+    await shot('03-step5-question');
+  }, 60_000);
+
+  it('step 5: a wrong answer stays red; kube-proxy comes back and the right answer finishes the lab', async () => {
+    await page.click('label:has-text("Nowhere, it is dropped")');
+    await page.click('.question button:has-text("Answer")');
+    await expect.poll(() => page.locator('.checks li').last().getAttribute('class'), { timeout: 10_000 }).not.toContain('passed');
+    await expect(page.locator('.checks li').last().innerText()).resolves.toContain('is not the answer');
+    await shot('04-wrong-answer');
+    await page.click('.actions button:has-text("Show me")');
+    await page.locator('.finished').waitFor({ timeout: 30_000 });
+    await expect(page.locator('.finished').innerText()).resolves.toContain('All 5 steps done');
+    await shot('05-done');
+    expect(errors).toEqual([]);
+  }, 90_000);
+});
