@@ -162,6 +162,24 @@ describe('kubectl piped into the node\'s tools', () => {
     expect(v.output).toMatch(/^jq-1\.\d/);
   });
 
+  it('kubectl apply -f FILE applies a file written in the node; a missing one gets kubectl\'s words', async () => {
+    const w = await sh('k8s3', `cat <<EOF > /root/fromfile.yaml
+apiVersion: v1
+kind: Service
+metadata: {name: fromfile, namespace: default}
+spec: {ports: [{port: 8081}], selector: {app: nope}}
+EOF`);
+    expect(w.exitCode).toBe(0);
+    expect(await sh('k8s3', 'kubectl apply -f /root/fromfile.yaml')).toEqual({ output: 'service/fromfile created\n', exitCode: 0 });
+    expect(await sh('k8s3', 'kubectl apply -f /root/nope.yaml')).toEqual({ output: 'error: the path "/root/nope.yaml" does not exist\n', exitCode: 1 });
+  });
+
+  it('kubectl inside a node script is a stub that says where kubectl runs', async () => {
+    const s = await sh('k8s3', 'true\nkubectl get po');
+    expect(s.exitCode).toBe(127);
+    expect(s.output).toMatch(/^kubectl: in a Chainlab docker node, kubectl runs against the lab's API server on the host:\n/);
+  });
+
   it('a failing kubectl shows its error, and the pipe gets nothing', async () => {
     const s = await sh('k8s2', 'kubectl get po nope -o json | wc -c');
     expect(s.output).toMatch(/Error from server \(NotFound\): pods "nope" not found\n0\n$/);

@@ -1,7 +1,7 @@
 // The pure parts of the docker backend: how a kubectl line is split between
 // the API server and the node's shell, and how one sync exec's output is cut.
 import { describe, expect, it } from 'vitest';
-import { isKubectlLine, splitKubectlPipeline } from '../../core/host/docker/kubectl-line.js';
+import { isKubectlLine, manifestFileOf, splitKubectlPipeline } from '../../core/host/docker/kubectl-line.js';
 import { lineWithReadBack, nodeSyncScript, SAVE_MARKER, splitLineOutput, splitNodeSyncOutput, stateChunks } from '../../core/host/docker/sync-script.js';
 
 describe('kubectl lines in a docker node', () => {
@@ -18,6 +18,14 @@ describe('kubectl lines in a docker node', () => {
     expect(isKubectlLine('kubectlx get')).toBe(false);
     expect(isKubectlLine('echo kubectl')).toBe(false);
     expect(isKubectlLine('  sudo kubectl')).toBe(true);
+  });
+
+  it('finds the node file of kubectl apply|create -f FILE, not stdin or a URL', () => {
+    expect(manifestFileOf('kubectl apply -f nginx.yaml')).toEqual({ verb: 'apply', file: 'nginx.yaml' });
+    expect(manifestFileOf('kubectl create --filename=/root/a.yaml')).toEqual({ verb: 'create', file: '/root/a.yaml' });
+    expect(manifestFileOf('kubectl apply -f -')).toBeUndefined();
+    expect(manifestFileOf('kubectl apply -f https://k8s.io/x.yaml')).toBeUndefined();
+    expect(manifestFileOf('kubectl apply -f a.yaml --dry-run=client')).toBeUndefined();
   });
 });
 

@@ -5,11 +5,14 @@
 //               `kubectl … | CMD …` (kubectl runs in the brain, its stdout is
 //               piped into the rest of the line run by the node's real bash,
 //               so the node's real jq, grep, awk, column… see it);
-//               a leading `sudo` (root needs none in the node).
+//               a leading `sudo` (root needs none in the node);
+//               `kubectl apply|create -f FILE` of a file in the node (read
+//               from the node, applied in the API server).
 //   not supported (the whole line goes to the brain's shell instead):
 //               kubectl after the first word (`x=$(kubectl …)`, `cmd | kubectl`),
 //               `kubectl … && …`, `;`, redirections of kubectl itself, and
-//               `kubectl apply -f FILE` of a file written in the node.
+//               kubectl inside a multi-line script or an interactive terminal:
+//               there the node's `kubectl` is a stub that says so.
 
 export interface KubectlPipeline {
   /** The kubectl command (from `kubectl`, without a leading sudo). */
@@ -60,3 +63,17 @@ export function pipeIntoNode(input: string, rest: string): string[] {
   for (let i = 0; i < b64.length; i += 100_000) chunks.push(b64.slice(i, i + 100_000));
   return ['bash', '-c', 'rest=$1; shift; printf %s "$@" | base64 -d | bash -c "$rest"', 'bash', rest, ...chunks];
 }
+
+/** `kubectl apply -f FILE` / `kubectl create -f FILE` with one local file: the FILE, else undefined. */
+export function manifestFileOf(kubectl: string): { verb: 'apply' | 'create'; file: string } | undefined {
+  const m = /^kubectl\s+(apply|create)\s+(?:-f|--filename)[=\s]\s*(\S+)\s*$/.exec(kubectl);
+  if (!m || m[2] === '-' || /^https?:/.test(m[2]!)) return undefined;
+  return { verb: m[1] as 'apply' | 'create', file: m[2]! };
+}
+
+/** The node's `kubectl`: the API server is not reachable from inside a node, so it says where kubectl works. */
+export const KUBECTL_STUB = `#!/bin/sh
+echo "kubectl: in a Chainlab docker node, kubectl runs against the lab's API server on the host:" >&2
+echo "  start the line with kubectl (kubectl get po, kubectl get po -o json | jq ...), or use the cluster console." >&2
+exit 127
+`;

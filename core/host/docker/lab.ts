@@ -22,7 +22,7 @@ import { imageStatus, NODE_IMAGE } from './image.js';
 import { podNetworkScript, nodeRoutesScript } from './pods.js';
 import { dockerTerminal } from './terminal.js';
 import { dnsRecords, writeDnsScript } from './dns.js';
-import { isKubectlLine, pipeIntoNode, splitKubectlPipeline } from './kubectl-line.js';
+import { isKubectlLine, KUBECTL_STUB, manifestFileOf, pipeIntoNode, splitKubectlPipeline } from './kubectl-line.js';
 import { lineWithReadBack, nodeSyncScript, splitLineOutput, splitNodeSyncOutput, stateChunks } from './sync-script.js';
 
 export const LAB_LABEL = 'chainlab.lab';
@@ -116,7 +116,7 @@ export class DockerLab implements Lab {
         NetworkingConfig: { EndpointsConfig: { [`chainlab-${this.spec.name}`]: { IPAMConfig: { IPv4Address: n.ip } } } },
       });
       await container.start();
-      await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; }`, `installing kube-proxy on ${n.name}`);
+      await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && echo '${Buffer.from(KUBECTL_STUB).toString('base64')}' | base64 -d > /usr/local/bin/kubectl && chmod +x /usr/local/bin/kubectl && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; }`, `installing kube-proxy on ${n.name}`);
       const gw = n.podCIDR.replace(/\.0\/(\d+)$/, '.1/$1');
       await shIn(container, nodeRoutesScript(gw, simNodes.filter((o) => o.name !== n.name).map((o) => ({ ip: o.ip, podCIDR: o.podCIDR }))), `pod network on ${n.name}`);
       const box: NodeBox = { name: n.name, container, kubeProxy: { state: 'stopped', restarts: 0 }, pods: new Map(), lastRules: [] };
@@ -337,6 +337,14 @@ export class DockerLab implements Lab {
   /** A node-shell line that starts with kubectl: see kubectl-line.ts for what runs where. */
   private async kubectlLine(box: NodeBox, commandLine: string): Promise<CommandResult> {
     const split = splitKubectlPipeline(commandLine);
+    const file = split && split.rest === '' ? manifestFileOf(split.kubectl) : undefined;
+    if (file) {
+      const f = await execIn(box.container, ['cat', '--', file.file]);
+      if (f.exitCode !== 0) return { output: `error: the path "${file.file}" does not exist\n`, exitCode: 1 };
+      const r = await this.brain.kubectlStreams([file.verb, '-f', '-'], f.stdout);
+      await this.settle();
+      return { output: r.output, exitCode: r.exitCode };
+    }
     if (!split || split.rest === '') {
       const r = await this.brain.exec(box.name, split ? split.kubectl : commandLine);
       await this.settle();
