@@ -84,6 +84,10 @@ const FLAGS: Record<string, 'numeric' | 'verbose' | 'exact' | 'lineNumbers' | 'w
   '--line-numbers': 'lineNumbers',
   '-w': 'wait', '--wait': 'wait',
 };
+const SPECIAL_WORDS = new Set<string>([
+  ...Object.keys(COMMANDS), ...Object.keys(CORE), ...Object.keys(FLAGS),
+  '-t', '--table', '-f', '--fragment', '-m', '--match', '-j', '--jump', '-g', '--goto', '-c', '--set-counters',
+]);
 /** Letters that may be bundled as in `-nvL`. */
 const BUNDLE = new Set(['n', 'v', 'x', 'L', 'S', 'F', 'Z', 'X', 'w']);
 
@@ -190,7 +194,9 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
     if (!isOptionWord(tok)) {
       return { ok: false, error: { token: i, message: `unexpected word '${w}'`, tool: `Bad argument \`${w}'\n${TRY}`, exit: 2 } };
     }
-    const cmd = COMMANDS[w];
+    // One set lookup tells the few fixed words from module options (most words of a big dump).
+    const special = SPECIAL_WORDS.has(w);
+    const cmd = special ? COMMANDS[w] : undefined;
     if (cmd !== undefined) {
       if (invert) return usageError(invertAt, `'!' cannot negate ${w}`, `unexpected ! flag before ${w}`);
       if (out.command !== undefined) {
@@ -224,7 +230,7 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       out.command = c;
       continue;
     }
-    if (w === '-t' || w === '--table') {
+    if (special && (w === '-t' || w === '--table')) {
       const next = tokens[i + 1];
       if (next === undefined || isOptionWord(next)) return missingArgument(i + 1, w);
       if (out.table !== undefined) return usageError(i, 'only one table may be given', 'multiple -t flags not allowed');
@@ -232,7 +238,7 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       i++;
       continue;
     }
-    const flag = FLAGS[w];
+    const flag = special ? FLAGS[w] : undefined;
     if (flag !== undefined) {
       if (flag === 'wait') {
         if (isNumberWord(tokens[i + 1])) i++;
@@ -241,7 +247,7 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       out[flag] = true;
       continue;
     }
-    const core = CORE[w];
+    const core = special ? CORE[w] : undefined;
     if (core !== undefined) {
       let inv = invert;
       invert = false;
@@ -262,13 +268,13 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       i++;
       continue;
     }
-    if (w === '-f' || w === '--fragment') {
+    if (special && (w === '-f' || w === '--fragment')) {
       rule.fragment = { invert, value: true };
       invert = false;
       out.hasRuleSpec = true;
       continue;
     }
-    if (w === '-m' || w === '--match') {
+    if (special && (w === '-m' || w === '--match')) {
       if (invert) return usageError(invertAt, "'!' cannot negate -m", 'unexpected ! flag before --match');
       const next = tokens[i + 1];
       if (next === undefined || isOptionWord(next)) return missingArgument(i + 1, w);
@@ -279,7 +285,7 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       i++;
       continue;
     }
-    if (w === '-j' || w === '--jump' || w === '-g' || w === '--goto') {
+    if (special && (w === '-j' || w === '--jump' || w === '-g' || w === '--goto')) {
       if (invert) return usageError(invertAt, `'!' cannot negate ${w}`, `unexpected ! flag before ${w}`);
       const next = tokens[i + 1];
       if (next === undefined || isOptionWord(next)) return missingArgument(i + 1, w);
@@ -291,7 +297,7 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       i++;
       continue;
     }
-    if (w === '-c' || w === '--set-counters') {
+    if (special && (w === '-c' || w === '--set-counters')) {
       const p = tokens[i + 1];
       const b = tokens[i + 2];
       if (!isNumberWord(p) || !isNumberWord(b)) {

@@ -17,13 +17,31 @@ const cloneTarget = (t: Target): Target => ({ kind: t.kind, name: t.name, option
  * command, is not re-canonicalised rule by rule. Nothing rewrites a rule's
  * matches in place after canonicalisation (expandAddressLists copies unmarked).
  */
-export const CANONICAL4 = new WeakSet<Rule>();
-export const CANONICAL6 = new WeakSet<Rule>();
+const CANONICAL: unique symbol = Symbol('chainlab.iptables.canonical');
+type Marked = Rule & { [CANONICAL]?: number };
+
+/**
+ * The mark is a non-enumerable symbol property on the rule (bit per family),
+ * not a WeakSet: a WeakSet of 100k rules made every full collection slow.
+ * Spread copies and JSON leave it behind, so they are simply unmarked.
+ */
+class CanonicalMarks {
+  constructor(private readonly bit: number) {}
+  has(r: Rule): boolean {
+    return (((r as Marked)[CANONICAL] ?? 0) & this.bit) !== 0;
+  }
+  add(r: Rule): void {
+    const bits = ((r as Marked)[CANONICAL] ?? 0) | this.bit;
+    Object.defineProperty(r, CANONICAL, { value: bits, enumerable: false, writable: true, configurable: true });
+  }
+}
+export const CANONICAL4 = new CanonicalMarks(1);
+export const CANONICAL6 = new CanonicalMarks(2);
 
 export function cloneRule(r: Rule): Rule {
   const c = copyRule(r);
-  if (CANONICAL4.has(r)) CANONICAL4.add(c);
-  if (CANONICAL6.has(r)) CANONICAL6.add(c);
+  const bits = (r as Marked)[CANONICAL];
+  if (bits !== undefined) Object.defineProperty(c, CANONICAL, { value: bits, enumerable: false, writable: true, configurable: true });
   return c;
 }
 
