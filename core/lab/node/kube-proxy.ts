@@ -109,7 +109,10 @@ export function syncRules(installed: Ruleset, node: NodeState, nodeObj: KubeObje
   const out = partial ? syncProxyRulesPartial(input, partial.previous, { services: partial.changed }) : syncProxyRules(input);
   // Its chains first (iptables-restore --noflush), then the jumps into them from the built-in chains,
   // each prepended in kube-proxy's order (so the last one ensured ends up first).
-  const restored = applyRestore(installed, out.restore, { noflush: true });
+  const scan = scanRestore(out.restore);
+  const ensuredChains = new Set(out.ensured.map((e) => `${e.table}/${/^-A\s+(\S+)/.exec(e.rule)?.[1] ?? ''}`));
+  const written = new Map<string, LineRules>();
+  const restored = restoreTouched(installed, out.restore, written, ensuredChains, scan);
   if (!restored.ok) return { rules4: installed, output: out, heldNodePorts: out.heldNodePorts, error: restored.errors.map((x) => x.message).join('; ') };
   let rules = restored.value;
   // A full sync also removes the service chains it did not write (kube-proxy reads the table and
@@ -123,18 +126,194 @@ export function syncRules(installed: Ruleset, node: NodeState, nodeObj: KubeObje
     }
   }
   for (const e of out.ensured) rules = ensureRule(rules, e.table, e.rule, e.position);
-  return { rules4: canonicalKeepingCounters(rules, writtenChains(out.restore)), output: out, heldNodePorts: out.heldNodePorts };
+  const rules4 = canonicalKeepingCounters(rules, writtenChains(scan, written));
+  rememberSources(rules4, written);
+  return { rules4, output: out, heldNodePorts: out.heldNodePorts };
 }
 
-/** `table/CHAIN` for every chain an iptables-restore text declares or writes to. */
-function writtenChains(restore: string): Set<string> {
-  const out = new Set<string>();
-  let table = '';
-  for (const line of restore.split('\n')) {
-    if (line.startsWith('*')) table = line.slice(1).trim();
-    else if (line.startsWith(':')) out.add(`${table}/${line.slice(1).split(' ')[0]}`);
-    else if (/^-[AIR] /.test(line)) out.add(`${table}/${line.split(' ')[1]}`);
+/** What a restore text writes, per table and chain. */
+interface RestoreScan {
+  /** Per table, per chain named: its `-A` lines in order, whether `:CHAIN` flushes it, whether an `-I` writes it. */
+  tables: Map<string, Map<string, ChainWrites>>;
+  /** Only `*`, `:`, `-A`, `-I`, COMMIT and comments (nothing that reads or writes chains it does not name). */
+  simple: boolean;
+}
+
+interface ChainWrites { declared: boolean; lines: string[]; inserts: boolean }
+
+function scanRestore(restore: string): RestoreScan {
+  const tables: RestoreScan['tables'] = new Map();
+  let chains: Map<string, ChainWrites> | undefined;
+  let simple = true;
+  let pos = 0;
+  const entry = (at: Map<string, ChainWrites>, name: string): ChainWrites => {
+    let e = at.get(name);
+    if (e === undefined) { e = { declared: false, lines: [], inserts: false }; at.set(name, e); }
+    return e;
+  };
+  while (pos < restore.length) {
+    let nl = restore.indexOf('\n', pos);
+    if (nl < 0) nl = restore.length;
+    const line = restore.slice(pos, nl).trim();
+    pos = nl + 1;
+    if (line === '' || line.startsWith('#') || line === 'COMMIT') continue;
+    if (line.startsWith('*')) {
+      const name = line.slice(1).trim();
+      chains = tables.get(name);
+      if (chains === undefined) { chains = new Map(); tables.set(name, chains); }
+      continue;
+    }
+    const m = chains === undefined ? null : /^(?::(\S+)\s|-([AI]) (\S+) )/.exec(line);
+    if (m === null || chains === undefined) { simple = false; continue; }
+    if (m[1] !== undefined) {
+      const e = entry(chains, m[1]);
+      // A flush after lines already written to the chain: not kube-proxy's shape, take the whole path.
+      if (e.lines.length > 0) simple = false;
+      e.declared = true;
+    }
+    else {
+      const e = entry(chains, m[3]!);
+      if (m[2] === 'I') e.inserts = true;
+      e.lines.push(line);
+    }
   }
+  return { tables, simple };
+}
+
+/** Canonical rules of one written line (in its chain and table), by the line. */
+type LineRules = Map<string, Rule[]>;
+
+/**
+ * Chains this module installed, with the canonical rules each restore line made:
+ * a chain kube-proxy flushes and rewrites, still the object installed (every
+ * iptables edit copies the chains it changes), gets for a line it wrote before
+ * the rules that line made then.
+ */
+const chainSource = new WeakMap<Chain, { rules: Rule[]; length: number; lines: LineRules }>();
+
+function linesOf(c: Chain | undefined): LineRules | undefined {
+  const src = c === undefined ? undefined : chainSource.get(c);
+  return src !== undefined && src.rules === c!.rules && src.length === c!.rules.length ? src.lines : undefined;
+}
+
+/** The canonical rules of one parsed rule (address lists expanded), counters zero as after a restore. */
+function canonicalRules(r: Rule): Rule[] {
+  if (canonicalMemo.size > 200_000) canonicalMemo.clear();
+  const out: Rule[] = [];
+  for (const e of expandAddressLists(r)) {
+    const key = formatRuleSpec(e);
+    let c = canonicalMemo.get(key);
+    if (c === undefined) {
+      c = canonicalizeRule(e, { counters: true });
+      delete c.counters;
+      canonicalMemo.set(key, c);
+    }
+    out.push({ ...c, counters: e.counters ? { ...e.counters } : emptyCounters() });
+  }
+  return out;
+}
+
+/**
+ * `iptables-restore --noflush` of kube-proxy's text without copying the chains
+ * it never names: the codec runs on a ruleset whose other chains are present
+ * but empty (jump targets still resolve), then those chains get their installed
+ * rules back. In a chain the text flushes and fills with `-A` lines only, a line
+ * it wrote into the installed chain before is not parsed again. Exact only for
+ * `:CHAIN`, `-A` and `-I` lines (nothing else reads or writes other chains); any
+ * other line, or an error, takes the whole-ruleset path.
+ * `written` receives, per `table/CHAIN` rebuilt here canonical, its rules by line;
+ * chains in `skip` (rules will be ensured there) are left to the caller.
+ */
+export function restoreTouched(installed: Ruleset, restore: string, written?: Map<string, LineRules>, skip?: Set<string>, scan = scanRestore(restore)): ReturnType<typeof applyRestore> {
+  const whole = (): ReturnType<typeof applyRestore> => { written?.clear(); return applyRestore(installed, restore, { noflush: true }); };
+  if (!scan.simple) return whole();
+  // Chains rebuilt line by line here: flushed, `-A` only; with what their lines made before.
+  const rebuilt = new Map<string, Map<string, LineRules>>();
+  for (const [table, chains] of scan.tables) {
+    const t = findTable(installed, table as TableName);
+    const m = new Map<string, LineRules>();
+    for (const [name, e] of chains) {
+      if (!e.declared || e.inserts || skip?.has(`${table}/${name}`)) continue;
+      const c = t?.chains.find((x) => x.name === name);
+      if (c?.builtin === true) continue;
+      m.set(name, linesOf(c) ?? new Map());
+    }
+    rebuilt.set(table, m);
+  }
+  // The text without the lines already known.
+  const out: string[] = [];
+  let known: Map<string, LineRules> | undefined;
+  for (const raw of restore.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('*')) known = rebuilt.get(line.slice(1).trim());
+    else if (known !== undefined && line.startsWith('-A ')) {
+      const sp = line.indexOf(' ', 3);
+      if (known.get(line.slice(3, sp < 0 ? undefined : sp))?.has(line) === true) continue;
+    }
+    out.push(raw);
+  }
+  const hollow: Ruleset = {
+    tables: installed.tables
+      .filter((t) => scan.tables.has(t.name))
+      .map((t) => {
+        const names = scan.tables.get(t.name)!;
+        return { ...t, chains: t.chains.map((c) => (names.has(c.name) ? c : { ...c, rules: [] })) };
+      }),
+  };
+  const r = applyRestore(hollow, out.join('\n'), { noflush: true });
+  if (!r.ok) return whole();
+  const tables: Table[] = [];
+  for (const t of installed.tables) {
+    const names = scan.tables.get(t.name);
+    const after = names === undefined ? undefined : findTable(r.value, t.name);
+    if (names === undefined || after === undefined) { tables.push(t); continue; }
+    const before = new Map(t.chains.map((c) => [c.name, c]));
+    const lineSets = rebuilt.get(t.name)!;
+    const chains: Chain[] = [];
+    for (const c of after.chains) {
+      const old = lineSets.get(c.name);
+      if (old === undefined) { chains.push(names.has(c.name) ? c : before.get(c.name) ?? c); continue; }
+      // The parsed rules are the unknown lines', one each, in order.
+      const lines = names.get(c.name)!.lines;
+      const byLine: LineRules = new Map();
+      const rules: Rule[] = [];
+      let next = 0;
+      for (const line of lines) {
+        let made = old.get(line) ?? byLine.get(line);
+        if (made !== undefined) made = made.map((x): Rule => ({ ...x, counters: emptyCounters() }));
+        else {
+          const parsed = c.rules[next++];
+          if (parsed === undefined) return whole();
+          made = canonicalRules(parsed);
+        }
+        if (!byLine.has(line)) byLine.set(line, made);
+        rules.push(...made);
+      }
+      if (next !== c.rules.length) return whole();
+      written?.set(`${t.name}/${c.name}`, byLine);
+      chains.push({ ...c, rules });
+    }
+    tables.push({ ...after, chains });
+  }
+  // A table the restore created.
+  for (const t of r.value.tables) if (!installed.tables.some((x) => x.name === t.name)) tables.push(t);
+  return { ok: true, value: { tables } };
+}
+
+/** Registers the chains rebuilt line by line (as installed now) for the next sync. */
+function rememberSources(rs: Ruleset, written: Map<string, LineRules>): void {
+  for (const t of rs.tables) {
+    for (const c of t.chains) {
+      const lines = written.get(`${t.name}/${c.name}`);
+      if (lines !== undefined) chainSource.set(c, { rules: c.rules, length: c.rules.length, lines });
+    }
+  }
+}
+
+/** `table/CHAIN` for every chain an iptables-restore text declares or writes to, but those rebuilt canonical already. */
+function writtenChains(scan: RestoreScan, done: Map<string, LineRules>): Set<string> {
+  const out = new Set<string>();
+  for (const [table, chains] of scan.tables) for (const name of chains.keys()) if (!done.has(`${table}/${name}`)) out.add(`${table}/${name}`);
   return out;
 }
 
