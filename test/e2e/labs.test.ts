@@ -93,4 +93,25 @@ describe('guided lab in the app', () => {
     await shot('05-done');
     expect(errors).toEqual([]);
   }, 90_000);
+  it('trainer mode: bigger text, a step list to jump in, reset a step, replay its solution at a readable pace', async () => {
+    await page.click('.steps .link:has-text("Labs")');
+    await page.click('.card[data-lab="fifty-fifty"]');
+    await page.locator('.progress:has-text("Step 1 of 4")').waitFor({ timeout: 20_000 });
+    await page.click('.trainer-switch input');
+    await expect(page.locator('.step-list li').count()).resolves.toBe(4);
+    await page.click('.step-list li:nth-child(4) button');
+    await page.locator('.progress:has-text("Step 4 of 4")').waitFor({ timeout: 30_000 });
+    await page.click('.trainer-actions button:has-text("Reset step")');
+    await page.locator('.progress:has-text("Step 4 of 4")').waitFor({ timeout: 30_000 });
+    await page.click('.trainer-actions button:has-text("Replay")');
+    await page.locator('.replay').waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.locator('.replay').innerText(), { timeout: 10_000 }).toMatch(/^console\$ kubectl scale deployment hello-livefire --replicas=3/);
+    await shot('06-trainer-replay');
+    // Replay ends on the packet path pane (the step has packet checks), then the lab is done.
+    await page.locator('.finished').waitFor({ state: 'attached', timeout: 60_000 });
+    await expect.poll(() => page.locator('[data-pane=packet]').getAttribute('class')).toContain('active');
+    await page.click('[data-pane=labs]');
+    await shot('07-trainer-done');
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
