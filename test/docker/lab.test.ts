@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import { connectEngine, createDockerLab, removeDockerLab, LAB_LABEL, type DockerLab } from '../../core/host/docker/index.js';
+import { attachDockerLab, connectEngine, createDockerLab, removeDockerLab, LAB_LABEL, type DockerLab } from '../../core/host/docker/index.js';
 import { saveRuleset } from '../../core/engine/iptables/index.js';
 import type { Ruleset } from '../../core/engine/iptables/model.js';
 
@@ -141,6 +141,22 @@ describe('docker backend', () => {
     expect(kubeLines(await lab.installedRules('k8s2'))).toEqual(before);
     const ip2 = (await lab.snapshot()).nodes.find((n) => n.name === 'k8s2')!.ip;
     expect((await httpGet(ip2, 30450)).body).toContain('Welcome to nginx!');
+  });
+});
+
+describe('docker backend, a later process', () => {
+  it('attach takes over the running nodes: pods, kube-proxy states, and later changes reach them', async () => {
+    const brain = lab.cluster;
+    await lab.detach();
+    lab = await attachDockerLab(lab.spec, { agentPath, brain });
+    const s = await lab.snapshot();
+    expect(s.nodes.map((n) => [n.name, n.kubeProxy.state])).toEqual([['k8s1', 'running'], ['k8s2', 'killed']]);
+    const r = await lab.kubectl(['create', 'service', 'nodeport', 'later', '--tcp=8081:80', '--node-port=31081']);
+    expect(r.exitCode, r.output).toBe(0);
+    expect(kubeLines(await lab.installedRules('k8s1')).some((l) => l.includes('--dport 31081'))).toBe(true);
+    expect(kubeLines(await lab.installedRules('k8s2')).some((l) => l.includes('--dport 31081'))).toBe(false);
+    const ip = s.nodes.find((n) => n.name === 'k8s1')!.ip;
+    expect((await httpGet(ip, 30450)).server).toMatch(/^nginx\//);
   });
 });
 

@@ -19,7 +19,7 @@ import { formatError } from '../../engine/errors.js';
 import { connectEngine, type Engine } from './connect.js';
 import { execIn, shIn } from './exec.js';
 import { imageStatus, NODE_IMAGE } from './image.js';
-import { podNetworkScript, nodeRoutesScript } from './pods.js';
+import { podNetworkScript, nodeRoutesScript, shortId } from './pods.js';
 import { dockerTerminal } from './terminal.js';
 import { dnsRecords, writeDnsScript } from './dns.js';
 import { isKubectlLine, KUBECTL_STUB, manifestFileOf, pipeIntoNode, splitKubectlPipeline } from './kubectl-line.js';
@@ -34,6 +34,8 @@ export interface DockerLabOptions {
   /** The bundled in-node kube-proxy (dist/agent/kube-proxy.mjs). */
   agentPath: string;
   onProgress?: (step: string) => void;
+  /** The cluster state to use (e.g. a lab the CLI persisted); a fresh one on a real-time clock otherwise. */
+  brain?: SimLab;
 }
 
 interface NodeBox {
@@ -69,7 +71,7 @@ export class DockerLab implements Lab {
     const status = await imageStatus(engine.docker, image);
     if (!status.present) throw new Error(`the node image ${image} is missing; build it with: chainlab image build`);
     progress('cluster state (API server, controllers)');
-    const brain = await createSimLab({ ...spec, backend: 'docker' }, { clock: realtimeClock() });
+    const brain = opts.brain ?? (await createSimLab({ ...spec, backend: 'docker' }, { clock: realtimeClock() }));
     const lab = new DockerLab(spec, engine, brain, opts);
     try {
       await lab.start(image, progress);
@@ -78,6 +80,11 @@ export class DockerLab implements Lab {
       throw e;
     }
     return lab;
+  }
+
+  /** The cluster state (API server, controllers) this lab follows; what `attach` takes over. */
+  get cluster(): SimLab {
+    return this.brain;
   }
 
   private get docker(): Docker {
@@ -124,15 +131,60 @@ export class DockerLab implements Lab {
     }));
     progress('kube-proxy on every node');
     await Promise.all(this.nodes.map((box) => this.startKubeProxy(box)));
+    progress('first sync');
+    await this.follow();
+  }
+
+  /** From here on every cluster change reaches the nodes, and kubelet watches kube-proxy. */
+  private async follow(): Promise<void> {
     this.unlisten = this.brain.on((e) => {
       if (e.type === 'cluster' || e.type === 'log') {
         this.emit(e);
         this.requestSync();
       }
     });
-    progress('first sync');
     await this.syncNow();
     this.monitor = setInterval(() => void this.watchKubeProxies(), 1000);
+  }
+
+  /**
+   * Takes over a lab whose node containers already run (a later process, e.g.
+   * the next CLI command): nodes are found by label, pods by their namespace
+   * names, kube-proxy by pgrep; the state is written again (idempotent) and
+   * read back. `brain` must hold the same cluster (the persisted lab).
+   */
+  static async attach(spec: LabSpec, opts: DockerLabOptions & { brain: SimLab }): Promise<DockerLab> {
+    const engine = opts.engine ?? (await connectEngine());
+    const lab = new DockerLab(spec, engine, opts.brain, opts);
+    const found = await engine.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LAB_LABEL}=${spec.name}`] }) });
+    const byNode = new Map(found.map((c) => [c.Labels[NODE_LABEL] ?? '', c]));
+    lab.nodes = await Promise.all(opts.brain.runtime.state.nodes.map(async (n): Promise<NodeBox> => {
+      const info = byNode.get(n.name);
+      if (!info || info.State !== 'running') throw new Error(`docker lab ${spec.name}: node ${n.name} has no running container${info ? ` (it is ${info.State})` : ''}; recreate the lab with: chainlab down --lab ${spec.name} && chainlab up --backend docker`);
+      const container = engine.docker.getContainer(info.Id);
+      const probe = await execIn(container, ['sh', '-c', 'ip netns list | cut -d" " -f1; echo ==; pgrep -x kube-proxy | head -1; echo ==; cut -d" " -f1 /var/lib/kube-proxy/applied 2>/dev/null || echo 0']);
+      const [nsText, pidText, appliedText] = probe.stdout.split('==\n') as [string, string | undefined, string | undefined];
+      // Generations go on from what the node's kube-proxy last applied, so waits mean the new state.
+      lab.generation = Math.max(lab.generation, Number((appliedText ?? '0').trim()) || 0);
+      const present = new Set(nsText.split('\n').filter(Boolean));
+      const pods = new Map<string, string>();
+      for (const p of opts.brain.runtime.podsOn(n.name)) {
+        const key = `${p.metadata.namespace}/${p.metadata.name}`;
+        if (present.has(`pod-${shortId(key)}`)) pods.set(key, `pod-${shortId(key)}`);
+      }
+      const pid = (pidText ?? '').trim();
+      return { name: n.name, container, kubeProxy: pid ? { state: 'running', restarts: 0, pid: Number(pid) } : { state: 'killed', restarts: 0, downSince: Date.now() }, pods, lastRules: [] };
+    }));
+    await lab.follow();
+    return lab;
+  }
+
+  /** Lets go of the nodes without removing them (the lab keeps running for the next attach). */
+  async detach(): Promise<void> {
+    this.closed = true;
+    if (this.monitor) clearInterval(this.monitor);
+    this.unlisten();
+    await this.syncing.catch(() => {});
   }
 
   /**
@@ -471,6 +523,10 @@ export async function removeDockerLab(docker: Docker, lab: string): Promise<{ co
 export async function listDockerLabs(docker: Docker): Promise<string[]> {
   const containers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [LAB_LABEL] }) });
   return [...new Set(containers.map((c) => c.Labels[LAB_LABEL]!).filter(Boolean))].sort();
+}
+
+export async function attachDockerLab(spec: LabSpec, opts: DockerLabOptions & { brain: SimLab }): Promise<DockerLab> {
+  return DockerLab.attach(spec, opts);
 }
 
 export async function createDockerLab(spec: LabSpec, opts: DockerLabOptions): Promise<DockerLab> {
