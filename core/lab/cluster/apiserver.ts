@@ -84,6 +84,35 @@ export class ApiServer implements ClusterApi {
 
   get rng(): RngState { return this.state.rng; }
 
+  /** Writes (put, remove) per kind and per `Kind/namespace` since this server started: controllers skip work on kinds nothing wrote. */
+  private writeCounts = new Map<string, number>();
+
+  writes(kind: ClusterKind, ns?: string): number {
+    return this.writeCounts.get(ns === undefined ? kind : `${kind}/${ns}`) ?? 0;
+  }
+
+  /** The last writes, oldest first (bounded: a reader that fell behind gets null and looks at everything). */
+  private writeLog: { kind: string; ns: string; name: string; owner?: string }[] = [];
+  private writeLogBase = 0;
+
+  /** Sequence number of the next write. */
+  get writeSeq(): number { return this.writeLogBase + this.writeLog.length; }
+
+  /** Objects written (put, remove) since `seq` (with an EndpointSlice's Service as owner); null when no longer known. */
+  writtenSince(seq: number): readonly { kind: string; ns: string; name: string; owner?: string }[] | null {
+    if (seq < this.writeLogBase) return null;
+    return this.writeLog.slice(seq - this.writeLogBase);
+  }
+
+  private countWrite(obj: KubeObject): void {
+    const owner = obj.metadata.labels?.['kubernetes.io/service-name'];
+    this.writeLog.push({ kind: obj.kind, ns: obj.metadata.namespace ?? 'default', name: obj.metadata.name, ...(owner !== undefined ? { owner } : {}) });
+    if (this.writeLog.length > 20_000) { this.writeLogBase += 10_000; this.writeLog = this.writeLog.slice(10_000); }
+    this.writeCounts.set(obj.kind, (this.writeCounts.get(obj.kind) ?? 0) + 1);
+    const k = `${obj.kind}/${obj.metadata.namespace ?? 'default'}`;
+    this.writeCounts.set(k, (this.writeCounts.get(k) ?? 0) + 1);
+  }
+
   /** Stores an object as is (bumps resourceVersion, notifies watchers). */
   put(obj: KubeObject): KubeObject {
     const key = keyOf(obj);
@@ -95,7 +124,11 @@ export class ApiServer implements ClusterApi {
     }
     this.state.rv++;
     obj.metadata.resourceVersion = String(this.state.rv);
+    // A slice relabelled to another Service was its old Service's too.
+    const prevOwner = this.state.objects[key]?.metadata.labels?.['kubernetes.io/service-name'];
+    if (prevOwner !== undefined && prevOwner !== obj.metadata.labels?.['kubernetes.io/service-name']) this.countWrite(this.state.objects[key]!);
     this.state.objects[key] = obj;
+    this.countWrite(obj);
     this.emit(obj.kind, { type: existed ? 'MODIFIED' : 'ADDED', object: obj });
     return obj;
   }
@@ -105,6 +138,7 @@ export class ApiServer implements ClusterApi {
     if (!(key in this.state.objects)) return;
     delete this.state.objects[key];
     this.byKind?.get(obj.kind)?.delete(key);
+    this.countWrite(obj);
     this.state.rv++;
     this.emit(obj.kind, { type: 'DELETED', object: { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.state.rv) } } });
   }

@@ -245,18 +245,49 @@ export function resolveTargetPort(pod: KubeObject, targetPort: number | string |
 /** Per API server: each Service's inputs when its endpoints were last settled (unchanged inputs, nothing to do). */
 const settledInputs = new WeakMap<ApiServer, Map<string, string>>();
 
+/**
+ * Per API server: what each settled Service's inputs were made of (its resourceVersion, its slice's and
+ * Endpoints', writes to Pods in its namespace), and the writes to Services, slices and Endpoints when
+ * orphans were last swept. Objects change only through put/remove, so equal figures mean equal inputs.
+ */
+const settledFigures = new WeakMap<ApiServer, { services: Map<string, string>; swept: string; quiet: string; seq: number }>();
+
 function endpoints(api: ApiServer): void {
   let settled = settledInputs.get(api);
   if (!settled) { settled = new Map(); settledInputs.set(api, settled); }
-  const services = api.all('Service');
-  const byKey = new Map(services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
-  // Slices and Endpoints of Services that are gone.
-  for (const sl of api.all('EndpointSlice')) {
-    const owner = sl.metadata.labels?.[LABEL_SERVICE_NAME];
-    if (sl.metadata.labels?.[LABEL_MANAGED_BY] === 'endpointslice-controller.k8s.io' && owner && !byKey.has(`${sl.metadata.namespace}/${owner}`)) api.remove(sl);
+  let figures = settledFigures.get(api);
+  if (!figures) { figures = { services: new Map(), swept: '', quiet: '', seq: -1 }; settledFigures.set(api, figures); }
+  // Nothing written to Services, slices, Endpoints or Pods since a pass that wrote nothing: nothing to do.
+  const world = `${api.writes('Service')} ${api.writes('EndpointSlice')} ${api.writes('Endpoints')} ${api.writes('Pod')}`;
+  if (figures.quiet === world) return;
+  const rvAtStart = api.state.rv;
+  // Services whose inputs may have changed since the last pass (null: all of them).
+  const since = figures.seq < 0 ? null : api.writtenSince(figures.seq);
+  figures.seq = api.writeSeq;
+  let dirty: Set<string> | null = null;
+  let dirtyNs: Set<string> | null = null;
+  if (since !== null) {
+    dirty = new Set();
+    dirtyNs = new Set();
+    for (const w of since) {
+      if (w.kind === 'Service' || w.kind === 'Endpoints') dirty.add(`${w.ns}/${w.name}`);
+      else if (w.kind === 'EndpointSlice' && w.owner !== undefined) dirty.add(`${w.ns}/${w.owner}`);
+      else if (w.kind === 'Pod') dirtyNs.add(w.ns);
+    }
   }
-  for (const ep of api.all('Endpoints')) {
-    if (ep.metadata.annotations?.['endpoints.kubernetes.io/last-change-trigger-time'] !== undefined && !byKey.has(`${ep.metadata.namespace}/${ep.metadata.name}`)) api.remove(ep);
+  const services = api.all('Service');
+  const kindsWritten = (): string => `${api.writes('Service')} ${api.writes('EndpointSlice')} ${api.writes('Endpoints')}`;
+  // Slices and Endpoints of Services that are gone.
+  if (figures.swept !== kindsWritten()) {
+    const byKey = new Set(services.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
+    for (const sl of api.all('EndpointSlice')) {
+      const owner = sl.metadata.labels?.[LABEL_SERVICE_NAME];
+      if (sl.metadata.labels?.[LABEL_MANAGED_BY] === 'endpointslice-controller.k8s.io' && owner && !byKey.has(`${sl.metadata.namespace}/${owner}`)) api.remove(sl);
+    }
+    for (const ep of api.all('Endpoints')) {
+      if (ep.metadata.annotations?.['endpoints.kubernetes.io/last-change-trigger-time'] !== undefined && !byKey.has(`${ep.metadata.namespace}/${ep.metadata.name}`)) api.remove(ep);
+    }
+    figures.swept = kindsWritten();
   }
   // Index once: Services × slices would be quadratic in a big lab.
   const sliceOf = new Map<string, KubeObject>();
@@ -276,6 +307,10 @@ function endpoints(api: ApiServer): void {
     const spec = specOf(svc) as { selector?: Record<string, string>; ports?: { name?: string; port: number; protocol?: string; targetPort?: number | string; appProtocol?: string }[]; publishNotReadyAddresses?: boolean; type?: string };
     if (spec.type === 'ExternalName' || spec.selector === undefined || Object.keys(spec.selector).length === 0) continue;
     const ns = svc.metadata.namespace!;
+    const svcKey0 = `${ns}/${svc.metadata.name}`;
+    if (dirty !== null && !dirty.has(svcKey0) && !dirtyNs!.has(ns) && figures.services.has(svcKey0)) continue;
+    const figure = `${svc.metadata.resourceVersion} ${sliceOf.get(svcKey0)?.metadata.resourceVersion ?? '-'} ${api.find('Endpoints', ns, svc.metadata.name)?.metadata.resourceVersion ?? '-'} ${api.writes('Pod', ns)}`;
+    if (figures.services.get(svcKey0) === figure) continue;
     const selected = (podsByNs.get(ns) ?? []).filter((p) => selects(spec.selector, p.metadata.labels));
     const svcKey = `${ns}/${svc.metadata.name}`;
     const inputs = [svc.metadata.resourceVersion, sliceOf.get(svcKey)?.metadata.resourceVersion ?? '-', api.find('Endpoints', ns, svc.metadata.name)?.metadata.resourceVersion ?? '-',
@@ -345,8 +380,9 @@ function endpoints(api: ApiServer): void {
       api.put(next);
     }
     // Settled only when this pass wrote nothing (a write bumps the inputs: the next pass checks once more).
-    if (api.state.rv === rvBefore) settled.set(svcKey, inputs);
+    if (api.state.rv === rvBefore) { settled.set(svcKey, inputs); figures.services.set(svcKey, figure); }
   }
+  if (api.state.rv === rvAtStart) figures.quiet = world;
 }
 
 // ---------------------------------------------------------------- status
