@@ -13,6 +13,31 @@ import { LabInUseError, lockLab } from '../../lab/lock.js';
 import { LAB_NAME, labDir, listLabs, readLab, removeLab, writeLab } from '../../lab/store.js';
 import { LabExistsError, createLab, lockWaitMs, withLab } from '../../lab/session.js';
 import { createSimLab, realtimeClock } from '../../../lab/index.js';
+import { attachDockerLab, connectEngine, createDockerLab, removeDockerLab } from '../../docker/index.js';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The bundled in-node kube-proxy of the docker backend (built by `npm run build`). */
+function agentPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, dir.endsWith('dist') ? '' : 'dist', 'agent', 'kube-proxy.mjs');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('the in-node kube-proxy is not built; run `npm run build` in the repository');
+}
+
+/** Runs `fn` on the docker lab behind a stored lab's cluster state, then lets go of its nodes (they keep running). */
+async function onDockerNodes<T>(brain: SimLab, fn: (lab: Awaited<ReturnType<typeof attachDockerLab>>) => Promise<T>): Promise<T> {
+  const dl = await attachDockerLab(brain.spec, { agentPath: agentPath(), brain });
+  try {
+    return await fn(dl);
+  } finally {
+    await dl.detach();
+  }
+}
 
 const UP_HELP = `Create a lab (a small Kubernetes cluster) and keep it between commands.
 
@@ -153,19 +178,16 @@ export const up: Command = async (argv, io) => {
   if (!vm || Number(vm[1]) < 20 || Number(vm[1]) > 34) return usageError(io, 'up', `--kube-proxy-version ${version}: give a release such as 1.33 or 1.22`);
   const backend = (p.flags.get('--backend') as string | undefined) ?? 'sim';
   if (backend !== 'sim' && backend !== 'docker') return usageError(io, 'up', `--backend ${backend}: choose sim or docker`);
-  if (backend === 'docker') {
-    io.stderr('chainlab up: the docker backend is not available from the command line in this build; use --backend sim (the default)\n');
-    return 1;
-  }
   const seedText = p.flags.get('--seed') as string | undefined;
   if (seedText !== undefined && !/^\d+$/.test(seedText)) return usageError(io, 'up', `--seed ${seedText}: give a whole number`);
   const user = p.flags.get('--user') as string | undefined;
   if (user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(user)) return usageError(io, 'up', `--user ${user}: not a user name`);
   const spec: LabSpec = {
-    name, nodes, kubeProxyVersion: version, backend: 'sim',
+    name, nodes, kubeProxyVersion: version, backend,
     ...(p.flags.has('--no-restart-kube-proxy') ? { restartKubeProxy: false } : {}),
     ...(seedText !== undefined ? { seed: Number(seedText) } : {}),
   };
+  if (backend === 'docker') return guarded(io, 'up', () => upDocker(spec, io));
   return guarded(io, 'up', async () => {
     const lab = await createLab(spec, { env: io.env, ...(user ? { user } : {}) });
     io.stdout(describeLab(lab, name));
@@ -191,6 +213,13 @@ export const exec: Command = async (argv, io) => {
       return 1;
     }
     const user = p.flags.get('--user') as string | undefined;
+    if (l.spec.backend === 'docker') {
+      return onDockerNodes(l, async (dl) => {
+        const r = await dl.exec(node, line);
+        io.stdout(r.output);
+        return r.exitCode;
+      });
+    }
     const int = interruptSignal();
     try {
       return await runShellLine(l.host(node, user), line, { stdout: io.stdout, stderr: io.stderr, signal: int.signal });
@@ -209,13 +238,17 @@ export const kubectl: Command = async (argv, io) => {
   if (typeof lab === 'number') return lab;
   return guarded(io, 'kubectl', () => withLab(lab, `kubectl ${args.join(' ')}`, { env: io.env }, async ({ lab: l }) => {
     const int = interruptSignal();
+    let code: number;
     try {
-      return await runKubectl(l.runtime.api, args, {
+      code = await runKubectl(l.runtime.api, args, {
         stdout: io.stdout, stderr: io.stderr, stdin: { readAll: io.readStdin }, signal: int.signal, fs: hostFs(), cwd: io.cwd,
       });
     } finally {
       int.done();
     }
+    // On docker nodes the change is installed (and read back) before the command returns.
+    if (l.spec.backend === 'docker') await onDockerNodes(l, (dl) => dl.settle());
+    return code;
   }));
 };
 
@@ -284,6 +317,11 @@ export const down: Command = async (argv, io) => {
     const dir = labDir(io.env, name);
     const release = await lockLab(dir, name, 'down', lockWaitMs(io.env));
     try {
+      const stored = await readLab(dir).catch(() => undefined);
+      if (stored?.state.spec.backend === 'docker') {
+        const removed = await removeDockerLab((await connectEngine(io.env as NodeJS.ProcessEnv)).docker, name);
+        io.stdout(`Removed ${removed.containers} node container(s) and ${removed.networks} network(s) of lab "${name}".\n`);
+      }
       await removeLab(dir);
     } finally {
       await release().catch(() => undefined);
@@ -292,3 +330,24 @@ export const down: Command = async (argv, io) => {
     return 0;
   });
 };
+
+/** `chainlab up --backend docker`: the cluster state on this computer, its nodes as containers. */
+async function upDocker(spec: LabSpec, io: CliIO): Promise<number> {
+  const dir = labDir(io.env, spec.name);
+  const release = await lockLab(dir, spec.name, 'up', lockWaitMs(io.env));
+  try {
+    if (await readLab(dir).then(() => true, () => false)) throw new LabExistsError(spec.name);
+    const clock = realtimeClock();
+    const brain = await createSimLab(spec, { clock });
+    const started = Date.now();
+    const dl = await createDockerLab(spec, { agentPath: agentPath(), brain, onProgress: (step) => io.stdout(`  ${step}\n`) });
+    await writeLab(dir, { format: 'chainlab-lab/1', name: spec.name, savedAt: Date.now(), clockOffsetMs: clock.offsetMs, state: brain.toJSON() });
+    await dl.detach();
+    await brain.close();
+    io.stdout(describeLab(brain, spec.name));
+    io.stdout(`Docker lab up in ${((Date.now() - started) / 1000).toFixed(1)} s. Next: chainlab exec ${brain.runtime.state.nodes[0]!.name} -- iptables-save\n`);
+    return 0;
+  } finally {
+    await release();
+  }
+}
