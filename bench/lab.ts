@@ -48,8 +48,9 @@ async function main(): Promise<void> {
     await lab.advance(2000); // past minSyncPeriod: the next change syncs at once
     const t0 = performance.now();
     await lab.kubectl(['expose', 'pod', 'nginx', `--name=svc-${i}`, '--port=3000', '--target-port=80']);
-    const everywhere = lab.runtime.state.nodes.every((n) => saveRuleset(n.rules4, { counters: false }).includes(`default/svc-${i} cluster IP`));
     changes.push(performance.now() - t0);
+    // Checked after the clock stops: the sync is done when kubectl returns; saving three rulesets is the bench's cost.
+    const everywhere = lab.runtime.state.nodes.every((n) => saveRuleset(n.rules4, { counters: false }).includes(`default/svc-${i} cluster IP`));
     if (!everywhere) throw new Error('the change did not reach every node');
   }
   line('kubectl expose until every node has the rules', median(changes), 'ms', 50);

@@ -21,6 +21,7 @@ import type { NodeState, PodRuntime, SimProcess } from '../node/state.js';
 import { addProcess, addSocket, allocPid, baseFiles, baseRules, bootNode, emptyRules6, macFor } from '../node/base.js';
 import { minSyncPeriodMs, portInUseLine, startupLog, syncLogLine, syncRules } from '../node/kube-proxy.js';
 import { saveRuleset } from '../../engine/iptables/index.js';
+import type { Chain, Ruleset } from '../../engine/iptables/index.js';
 import { ConntrackTable } from '../../engine/packet/index.js';
 import type { ProxierOutput } from '../../engine/proxier/index.js';
 import { createMemoryFs } from '../shell/fs-memory.js';
@@ -478,7 +479,7 @@ export class SimRuntime implements ApiRuntime {
     const rtp = kp.pod ? this.state.pods[kp.pod] : undefined;
     this.appendLog(kp.pod, rtp, syncLogLine(this.release, now));
     // The rules diff is for listeners (the UI's chains view); nobody listening, no diff.
-    const before = this.listeners.size > 0 ? saveRuleset(node.rules4, { counters: false }) : '';
+    const installed = this.listeners.size > 0 ? node.rules4 : null;
     const previous = this.proxierOutputs.get(node.name);
     const changed = this.proxyChanges.get(node.name);
     // 1.33 does partial syncs after the first full one; 1.22 always syncs everything.
@@ -505,7 +506,9 @@ export class SimRuntime implements ApiRuntime {
         else addSocket(node, { proto, family: 6, localAddress: '*', localPort: h.port, state: proto === 'tcp' ? 'LISTEN' : 'UNCONN', pid: kp.pid });
       }
     }
-    const after = this.listeners.size > 0 ? saveRuleset(node.rules4, { counters: false }) : '';
+    // Saved without the rules of chains both sides share (same rules array): their lines are in both texts, never in the diff.
+    const before = installed !== null ? saveRuleset(withoutShared(installed, node.rules4), { counters: false }) : '';
+    const after = installed !== null ? saveRuleset(withoutShared(node.rules4, installed), { counters: false }) : '';
     if (before !== after) {
       const a = new Set(before.split('\n'));
       const b = new Set(after.split('\n'));
@@ -736,6 +739,21 @@ export class SimRuntime implements ApiRuntime {
   addUserProcess(node: NodeState, p: Omit<SimProcess, 'pid'>): SimProcess {
     return addProcess(node, p);
   }
+}
+
+/**
+ * `rs` with empty rules in every chain whose rules array `other` holds under the same table and name
+ * (unless a chain of that name differs in some table: rule lines do not name their table).
+ */
+function withoutShared(rs: Ruleset, other: Ruleset): Ruleset {
+  const shared = (b: Ruleset, t: string, c: Chain): boolean => b.tables.find((x) => x.name === t)?.chains.find((x) => x.name === c.name)?.rules === c.rules;
+  const differs = new Set<string>();
+  for (const [a, b] of [[rs, other], [other, rs]] as const) {
+    for (const t of a.tables) for (const c of t.chains) if (!shared(b, t.name, c)) differs.add(c.name);
+  }
+  return {
+    tables: rs.tables.map((t) => ({ ...t, chains: t.chains.map((c) => (c.rules.length > 0 && !differs.has(c.name) && shared(other, t.name, c) ? { ...c, rules: [] } : c)) })),
+  };
 }
 
 function tail(text: string, n: number | undefined): string {
