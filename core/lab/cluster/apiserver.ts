@@ -107,7 +107,7 @@ export class ApiServer implements ClusterApi {
   private countWrite(obj: KubeObject): void {
     const owner = obj.metadata.labels?.['kubernetes.io/service-name'];
     this.writeLog.push({ kind: obj.kind, ns: obj.metadata.namespace ?? 'default', name: obj.metadata.name, ...(owner !== undefined ? { owner } : {}) });
-    if (this.writeLog.length > 20_000) { this.writeLogBase += 10_000; this.writeLog = this.writeLog.slice(10_000); }
+    if (this.writeLog.length > 4096) { this.writeLogBase += 2048; this.writeLog = this.writeLog.slice(2048); }
     this.writeCounts.set(obj.kind, (this.writeCounts.get(obj.kind) ?? 0) + 1);
     const k = `${obj.kind}/${obj.metadata.namespace ?? 'default'}`;
     this.writeCounts.set(k, (this.writeCounts.get(k) ?? 0) + 1);
