@@ -222,6 +222,8 @@ class Walk {
         case 'notrack':
           if (name !== 'raw') throw new UnsupportedRuleError({ message: `NOTRACK is only valid in the raw table (${ruleText(r)})`, object: `-t ${name} ${r.chain} ${r.number}` });
           this.untracked = true;
+          // The kernel attaches the untracked template at once: later rules of raw see ctstate UNTRACKED.
+          this.s.ct = untrackedInfo(this.s);
           say('NOTRACK: conntrack will ignore this packet');
           break;
         case 'note':

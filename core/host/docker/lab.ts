@@ -24,6 +24,7 @@ import { dockerTerminal } from './terminal.js';
 import { dnsRecords, writeDnsScript } from './dns.js';
 import { isKubectlLine, KUBECTL_STUB, manifestFileOf, pipeIntoNode, splitKubectlPipeline } from './kubectl-line.js';
 import { lineWithReadBack, nodeSyncScript, splitLineOutput, splitNodeSyncOutput, stateChunks } from './sync-script.js';
+import { traceResultOf } from '../../lab/trace-result.js';
 
 export const LAB_LABEL = 'chainlab.lab';
 export const NODE_LABEL = 'chainlab.node';
@@ -445,7 +446,7 @@ export class DockerLab implements Lab {
     const simNode = this.brain.runtime.node(node);
     if (!simNode) throw new Error(`no node named "${node}"`);
     const t = tracePacket(rules, describeNode(this.brain.runtime, simNode), packet, { seed: opts.seed ?? 1, conntrack: new ConntrackTable() });
-    return { hooks: t.hooks, steps: t.steps, verdict: t.verdict, dnatTo: t.dnatTo, masquerade: t.masquerade, snatTo: t.snatTo, mark: t.mark, delivery: t.delivery, outcomes: t.outcomes };
+    return traceResultOf(t);
   }
 
   async openTerminal(target: { node: string } | { console: true }, size: { cols: number; rows: number }): Promise<TerminalSession> {

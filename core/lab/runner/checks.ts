@@ -7,6 +7,7 @@ import { formatRule, parseIptablesSave } from '../../engine/iptables/index.js';
 import { tracePacket, ConntrackTable } from '../../engine/packet/index.js';
 import type { Packet } from '../../engine/packet/types.js';
 import type { LabCheck, PacketCheckSpec } from './schema.js';
+import { traceResultOf } from '../trace-result.js';
 
 export interface CheckResult {
   passed: boolean;
@@ -140,7 +141,7 @@ async function tracePastedRuleset(lab: Lab, spec: PacketCheckSpec, packet: Packe
   const parsed = parseIptablesSave(r.output, { file: rs.file });
   if (!parsed.ok) return `${rs.file} is not an iptables-save: ${parsed.errors[0]?.message ?? ''}`;
   const t = tracePacket(parsed.value, { name: spec.node, addresses: rs.addresses, ...(rs.podCIDR !== undefined ? { podCIDR: rs.podCIDR } : {}) }, packet, { seed: 1, conntrack: new ConntrackTable() });
-  return { hooks: t.hooks, steps: t.steps, verdict: t.verdict, dnatTo: t.dnatTo, masquerade: t.masquerade, snatTo: t.snatTo, mark: t.mark, delivery: t.delivery, outcomes: t.outcomes };
+  return traceResultOf(t);
 }
 
 function describePacket(p: Packet): string {

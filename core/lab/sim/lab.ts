@@ -16,6 +16,7 @@ import { realtimeClock } from './clock.js';
 import type { SimOptions, SimState } from './runtime.js';
 import { SimRuntime } from './runtime.js';
 import { simTerminal } from './terminal.js';
+import { traceResultOf } from '../trace-result.js';
 
 export interface SimLabOptions extends SimOptions {
   /** Default: real time. Tests pass `manualClock()`. */
@@ -104,7 +105,7 @@ export class SimLab implements Lab {
     if (!n) throw new Error(`no node named "${node}"`);
     // A look, not a connection: a throwaway conntrack table, so the lab's own is untouched.
     const t = tracePacket(n.rules4, describeNode(this.rt, n), packet, { seed: opts.seed ?? 1, conntrack: new ConntrackTable() });
-    return { hooks: t.hooks, steps: t.steps, verdict: t.verdict, dnatTo: t.dnatTo, masquerade: t.masquerade, snatTo: t.snatTo, mark: t.mark, delivery: t.delivery, outcomes: t.outcomes };
+    return traceResultOf(t);
   }
 
   async openTerminal(target: { node: string } | { console: true }, size: { cols: number; rows: number }): Promise<TerminalSession> {

@@ -224,6 +224,20 @@ describe('chains and targets', () => {
     expect(t.conntrack).toBeNull();
   });
 
+  it('a rule after CT --notrack in raw already sees ctstate UNTRACKED (before it, no state: INVALID)', () => {
+    // Found by the kernel differential fuzz run (seed 286547564): the kernel attaches the template at once.
+    const rs = save({
+      raw: [
+        '-A PREROUTING -m conntrack --ctstate INVALID -j MARK --set-xmark 0x1/0x1',
+        '-A PREROUTING -j CT --notrack',
+        '-A PREROUTING -m conntrack --ctstate UNTRACKED -j MARK --set-xmark 0x2/0x2',
+      ],
+    });
+    const t = tracePacket(rs, n, pkt);
+    expect(t.steps.filter((x) => x.table === 'raw' && x.ruleNumber > 0).map((x) => x.matched)).toEqual([true, true, true]);
+    expect(t.mark).toBe(0x3);
+  });
+
   it('REDIRECT sends the packet to the incoming interface address', () => {
     const rs = save({ nat: ['-A PREROUTING -p tcp -j REDIRECT --to-ports 15001'] });
     const t = tracePacket(rs, n, pkt);
