@@ -84,8 +84,9 @@ describe('guided lab in the app', () => {
   it('step 5: a wrong answer stays red; kube-proxy comes back and the right answer finishes the lab', async () => {
     await page.click('label:has-text("Nowhere, it is dropped")');
     await page.click('.question button:has-text("Answer")');
-    await expect.poll(() => page.locator('.checks li').last().getAttribute('class'), { timeout: 10_000 }).not.toContain('passed');
-    await expect(page.locator('.checks li').last().innerText()).resolves.toContain('is not the answer');
+    // The check re-evaluates after the click: wait for its verdict on the answer, then see it is red.
+    await expect.poll(() => page.locator('.checks li').last().innerText(), { timeout: 10_000 }).toContain('is not the answer');
+    expect(await page.locator('.checks li').last().getAttribute('class')).not.toContain('passed');
     await shot('04-wrong-answer');
     await page.click('.actions button:has-text("Show me")');
     await page.locator('.finished').waitFor({ timeout: 30_000 });
