@@ -388,7 +388,9 @@ export class Topology {
       ]);
     }
     // Sysctls: the node forwards; the LAN bridge does not call iptables.
-    const sysctls = ['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'];
+    // icmp_ratelimit=0: a REJECT's ICMP error must reach the client in every case, not only when the
+    // previous case's error to the same peer is more than a second old (the default 1 s per-peer limit).
+    const sysctls = ['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.icmp_ratelimit=0'];
     if (s.routeLocalnet) sysctls.push('net.ipv4.conf.all.route_localnet=1');
     nsRun(this.node, ['sysctl', '-qw', ...sysctls]);
     nsRun(this.ext, ['sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.bridge.bridge-nf-call-iptables=0'], { allowFail: true });
