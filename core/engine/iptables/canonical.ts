@@ -138,7 +138,8 @@ function setQuoted(o: ModuleOption): void {
 }
 
 function sortOptions(kind: string, opts: ModuleOption[]): ModuleOption[] {
-  const order = OPTION_ORDER[kind];
+  // Own keys only: a module named `constructor` or `toString` is not in the table.
+  const order = Object.prototype.hasOwnProperty.call(OPTION_ORDER, kind) ? OPTION_ORDER[kind] : undefined;
   if (order === undefined) return exact(opts);
   const rank = (o: ModuleOption): number => {
     const i = order.indexOf(o.name);

@@ -113,3 +113,14 @@ describe('parse errors say where and what was expected', () => {
     expect(parseError('*filter\n:FOO ACCEPT [0:0]\nCOMMIT\n')).toBe("line 2, column 6: expected - for user chain FOO (only built-in chains have a policy), got 'ACCEPT'");
   });
 });
+
+describe('canonicalize with unknown modules', () => {
+  it('keeps a module named like an Object property (constructor, toString) verbatim', async () => {
+    const { canonicalize } = await import('../../../core/engine/iptables/index.js');
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      const r = parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m ${name} --b 1 --a 2 -j ACCEPT\nCOMMIT\n`);
+      if (!r.ok) throw new Error(r.errors.map(formatError).join('\n'));
+      expect(saveRuleset(canonicalize(r.value))).toContain(`-A INPUT -m ${name} --b 1 --a 2 -j ACCEPT`);
+    }
+  });
+});
