@@ -1,7 +1,5 @@
 // `chainlab image build|status`: the mini-node image of the docker backend.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../../paths.js';
 import type { Command } from '../io.js';
 import { EXIT_USAGE } from '../io.js';
 import { connectEngine } from '../../docker/connect.js';
@@ -12,14 +10,7 @@ const USAGE = `Usage: chainlab image build [--force] [--method offline|dockerfil
 `;
 
 function recipeDir(): string {
-  // dist/cli.mjs and core/host/cli/commands/image.ts both sit below the repository root.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'build', 'node-image');
-    if (existsSync(join(candidate, 'Dockerfile'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find build/node-image (run chainlab from its repository)');
+  return projectPath('build/node-image', 'cannot find build/node-image (run chainlab from its repository)');
 }
 
 export const run: Command = async (argv, io) => {

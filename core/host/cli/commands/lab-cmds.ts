@@ -14,19 +14,11 @@ import { LAB_NAME, labDir, listLabs, readLab, removeLab, writeLab } from '../../
 import { LabExistsError, createLab, lockWaitMs, withLab } from '../../lab/session.js';
 import { createSimLab, realtimeClock } from '../../../lab/index.js';
 import { attachDockerLab, connectEngine, createDockerLab, removeDockerLab } from '../../docker/index.js';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../../paths.js';
 
 /** The bundled in-node kube-proxy of the docker backend (built by `npm run build`). */
 function agentPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, dir.endsWith('dist') ? '' : 'dist', 'agent', 'kube-proxy.mjs');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('the in-node kube-proxy is not built; run `npm run build` in the repository');
+  return projectPath('dist/agent/kube-proxy.mjs', 'the in-node kube-proxy is not built; run `npm run build` in the repository');
 }
 
 /** Runs `fn` on the docker lab behind a stored lab's cluster state, then lets go of its nodes (they keep running). */
