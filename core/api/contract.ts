@@ -2,7 +2,9 @@
 // which events the host pushes. Both transports (Electron IPC, WebSocket) carry
 // exactly these shapes; the renderer never knows which one it talks through.
 import type { UserError } from '../engine/errors.js';
-import type { ClusterSnapshot, CommandResult, KubeProxyState, LabSpec, TraceResult } from '../lab/backend.js';
+import type { BackendKind, ClusterSnapshot, CommandResult, KubeProxyState, LabSpec, TraceResult, VerifyResult } from '../lab/backend.js';
+import type { CheckResult, CommandRecord, LabProgress } from '../lab/runner/index.js';
+import type { Packet } from '../engine/packet/types.js';
 import type { Method } from './schemas.js';
 
 /** One rule as the chains pane shows it. */
@@ -57,6 +59,80 @@ export interface ApplyResult extends CommandResult {
   errors: UserError[];
 }
 
+/** Whether a backend can start labs here, and why not. */
+export interface BackendStatus {
+  kind: BackendKind;
+  available: boolean;
+  /** `Docker Engine 28.2.2 at unix:///var/run/docker.sock`, or what is missing and how to get it. */
+  detail: string;
+}
+
+/** A lab found on a backend that no Chainlab process owns (left by a crash, or by `chainlab up`). */
+export interface LeftoverLab {
+  name: string;
+  backend: BackendKind;
+  nodes: string[];
+  /** The state Chainlab saved for it can be re-attached (else only removed). */
+  attachable: boolean;
+}
+
+export interface WorkspaceState {
+  current: LabInfo;
+  backends: BackendStatus[];
+  leftovers: LeftoverLab[];
+  /** The id of the lesson open on this lab, if any. */
+  lesson: string | null;
+}
+
+/** A card of the lab library. */
+export interface LessonCard {
+  id: string;
+  title: string;
+  summary: string;
+  level: 'beginner' | 'intermediate' | 'advanced';
+  /** Minutes. */
+  duration: number;
+  steps: number;
+  nodes: number;
+  kubeProxyVersion: string;
+  backends: BackendKind[];
+  /** Saved progress (under CHAINLAB_HOME), or null when never opened. */
+  progress: LabProgress | null;
+}
+
+export interface LessonStepView {
+  id: string;
+  title: string;
+  /** The instructions, Markdown (commands in ```console fences are copied into their terminal on click). */
+  markdown: string;
+  done: boolean;
+  /** Hints revealed so far, in order; `hintsLeft` more can be asked for. */
+  hints: string[];
+  hintsLeft: number;
+  question?: { text: string; choices: string[]; answered?: string };
+  hasSolution: boolean;
+  /** The packets this step's packet checks send, so the packet pane can show (and a replay animate) them. */
+  packets: { node: string; packet: Packet; label: string }[];
+  /** The solution's actions, for a trainer's replay: commands typed into their terminal, waits, answers. */
+  solution: ({ run: string; in: string } | { wait: string } | { answer: string })[];
+}
+
+export interface LessonState {
+  id: string;
+  title: string;
+  /** Index of the current step (steps.length when finished). */
+  current: number;
+  finished: boolean;
+  steps: LessonStepView[];
+  /** The current step's check results, as last evaluated. */
+  results: CheckResult[];
+  /** Commands recorded in this step (typed in terminals or run by a solution), newest last, at most 50. */
+  commands: CommandRecord[];
+  progress: LabProgress;
+  /** Set when the lesson runs on a cluster other than the one it is written for. */
+  warning?: string;
+}
+
 export interface Results {
   'lab.info': LabInfo;
   'lab.snapshot': ClusterSnapshot;
@@ -74,6 +150,22 @@ export interface Results {
   'object.delete': CommandResult;
   'deployment.scale': CommandResult;
   'trace': TraceResult;
+  'trace.verify': VerifyResult;
+  'workspace.state': WorkspaceState;
+  /** The new lab's info; the old lab is closed, open terminals end. */
+  'workspace.start': WorkspaceState;
+  'workspace.attach': WorkspaceState;
+  'workspace.remove': WorkspaceState;
+  'lesson.list': LessonCard[];
+  'lesson.open': LessonState;
+  'lesson.state': LessonState | null;
+  'lesson.answer': LessonState;
+  'lesson.hint': LessonState;
+  'lesson.solveStep': LessonState;
+  'lesson.resetStep': LessonState;
+  'lesson.resetLab': LessonState;
+  'lesson.goTo': LessonState;
+  'lesson.close': null;
   'terminal.open': { id: string };
   'terminal.write': null;
   'terminal.resize': null;
@@ -87,6 +179,12 @@ export type AppEvent =
   | { type: 'rules'; node: string; added: string[]; removed: string[] }
   | { type: 'kubeProxy'; node: string; state: KubeProxyState }
   | { type: 'log'; line: string }
+  /** The workspace changed: another lab, a backend came or went, leftovers found or removed. */
+  | { type: 'workspace'; state: WorkspaceState }
+  /** The backend under the current lab is gone (Docker stopped); the UI offers to go on with the sim backend. */
+  | { type: 'backend.lost'; backend: BackendKind; reason: string }
+  /** The lesson's state after any change (checks evaluated, step unlocked, hint, command recorded); null when closed. */
+  | { type: 'lesson'; state: LessonState | null }
   /** Terminal output, batched per frame (see batcher.ts). */
   | { type: 'terminal.data'; id: string; data: string }
   | { type: 'terminal.exit'; id: string; code: number };

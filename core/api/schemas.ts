@@ -23,6 +23,19 @@ export const terminalTargetSchema = z.union([
   z.object({ console: z.literal(true) }).strict(),
 ]);
 
+const labId = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a lab id (lower-case letters, digits, dashes)');
+const labName = z.string().min(1).max(40).regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'must be a lab name (lower-case letters, digits, dashes)');
+const backend = z.enum(['sim', 'docker']);
+
+/** The cluster a fresh lab starts with (the app's "New lab" and a lesson's own cluster). */
+export const clusterSpecSchema = z.object({
+  nodes: z.number().int().min(1).max(5),
+  kubeProxyVersion: z.string().regex(/^v?1\.\d+(\.\d+)?$/, 'must be a kube-proxy version such as v1.32.0 or 1.22'),
+  backend,
+  restartKubeProxy: z.boolean().optional(),
+  seed: z.number().int().optional(),
+}).strict();
+
 const size = { cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) };
 
 /** Every request: method name -> params schema. */
@@ -42,6 +55,23 @@ export const requestSchemas = {
   'object.delete': z.object({ kind: z.enum(['service', 'deployment', 'pod']), namespace: name, name }).strict(),
   'deployment.scale': z.object({ namespace: name, name, replicas: z.number().int().min(0).max(100) }).strict(),
   'trace': z.object({ node: nodeName, packet: packetSchema, seed: z.number().int().optional() }).strict(),
+  'trace.verify': z.object({ node: nodeName, packet: packetSchema }).strict(),
+  // The workspace: which lab the app shows, on which backend; labs a crash left behind.
+  'workspace.state': z.object({}).strict(),
+  'workspace.start': z.object({ spec: clusterSpecSchema, manifest: z.string().max(1_000_000).optional() }).strict(),
+  'workspace.attach': z.object({ name: labName }).strict(),
+  'workspace.remove': z.object({ name: labName }).strict(),
+  // Guided labs (lessons), run by the host's lab runner on the workspace's lab.
+  'lesson.list': z.object({}).strict(),
+  'lesson.open': z.object({ id: labId, backend: backend.optional(), fresh: z.boolean().optional() }).strict(),
+  'lesson.state': z.object({}).strict(),
+  'lesson.answer': z.object({ choice: z.string().min(1).max(500) }).strict(),
+  'lesson.hint': z.object({}).strict(),
+  'lesson.solveStep': z.object({}).strict(),
+  'lesson.resetStep': z.object({}).strict(),
+  'lesson.resetLab': z.object({}).strict(),
+  'lesson.goTo': z.object({ index: z.number().int().min(0).max(500) }).strict(),
+  'lesson.close': z.object({}).strict(),
   'terminal.open': z.object({ target: terminalTargetSchema, ...size }).strict(),
   'terminal.write': z.object({ id: z.string().min(1).max(64), data: z.string().max(65_536) }).strict(),
   'terminal.resize': z.object({ id: z.string().min(1).max(64), ...size }).strict(),

@@ -83,11 +83,42 @@ export interface RulesChange {
   removed: string[];
 }
 
+/**
+ * "Verify with a real packet": a trace's prediction set against what the kernel
+ * did with a real packet sent in the lab (docker backend). A disagreement is
+ * shown to the user, never hidden.
+ */
+export interface VerifyResult {
+  node: string;
+  /** What was really sent, as a command a user could type (`curl -s -m 2 http://192.168.49.3:30450/`). */
+  sent: string;
+  /** Who sent it: `the host (192.168.49.1)`, `node k8s1`, `pod default/nginx-…`. */
+  from: string;
+  /** The engine's trace of the packet as it was really sent (source adjusted to the real sender). */
+  predicted: TraceResult;
+  observed: {
+    /** Rules whose packet counter rose on the node, as `table -A CHAIN …` lines. */
+    rulesHit: string[];
+    /** The conntrack entry the packet created (a `conntrack -L` line), or null when none was found. */
+    conntrack: string | null;
+    /** Where the kernel DNATed to (`ip:port`, from the entry's reply tuple), or null. */
+    dnatTo: string | null;
+    /** The source address the kernel rewrote to (SNAT/MASQUERADE), or null. */
+    snatTo: string | null;
+    /** What the sender saw: `HTTP 200 from nginx-… (10.244.1.3)`, `connection refused`, `timed out after 2 s`. */
+    answer: string;
+  };
+  /** What the prediction says and the kernel did not do, or the other way round; empty when they agree. */
+  disagreements: string[];
+}
+
 export type LabEvent =
   | { type: 'cluster'; snapshot: ClusterSnapshot }
   | { type: 'rules'; change: RulesChange }
   | { type: 'kubeProxy'; node: string; state: KubeProxyState }
-  | { type: 'log'; line: string };
+  | { type: 'log'; line: string }
+  /** The backend under the lab is gone (Docker stopped): the lab cannot go on; the UI offers the sim backend. */
+  | { type: 'backend'; state: 'lost'; reason: string };
 
 /** An interactive terminal (node shell or kubectl console). */
 export interface TerminalSession {
@@ -110,6 +141,8 @@ export interface Lab {
   /** The ruleset installed on a node (read back, not the desired one). */
   installedRules(node: string): Promise<Ruleset>;
   trace(node: string, packet: Packet, opts?: { seed?: number }): Promise<TraceResult>;
+  /** Sends the packet for real and compares (backends with a real kernel only: docker). */
+  verify?(node: string, packet: Packet): Promise<VerifyResult>;
   openTerminal(target: { node: string } | { console: true }, size: { cols: number; rows: number }): Promise<TerminalSession>;
   on(listener: (e: LabEvent) => void): () => void;
   /** Advance simulated time (sim) or wait (docker). */

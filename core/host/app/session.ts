@@ -33,6 +33,10 @@ class RequestError extends Error {
   constructor(readonly errors: UserError[]) { super(errors.map((e) => e.message).join('; ')); }
 }
 
+function notYet(method: string): () => Promise<never> {
+  return async () => { throw new RequestError([{ message: `${method} is not available in this build yet` }]); };
+}
+
 export function createSession(lab: Lab, opts: SessionOptions): AppSession {
   const timer = opts.timer ?? nodeTimer;
   const maxTerminals = opts.maxTerminals ?? 32;
@@ -51,6 +55,7 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
         break;
       case 'kubeProxy': emit({ type: 'kubeProxy', node: e.node, state: e.state }); break;
       case 'log': emit({ type: 'log', line: e.line }); break;
+      case 'backend': emit({ type: 'backend.lost', backend: lab.spec.backend, reason: e.reason }); break;
     }
   });
 
@@ -115,6 +120,28 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
       await knownNode(p.node);
       return lab.trace(p.node, p.packet, p.seed !== undefined ? { seed: p.seed } : undefined);
     },
+    'trace.verify': async (p) => {
+      await knownNode(p.node);
+      if (lab.verify === undefined) {
+        throw new RequestError([{ field: 'node', message: `the ${lab.spec.backend} backend has no real kernel to send the packet through; start the lab on the docker backend to verify a trace with a real packet` }]);
+      }
+      return lab.verify(p.node, p.packet);
+    },
+    // Filled in by the workspace and the host's lesson runner (in progress).
+    'workspace.state': notYet('workspace.state'),
+    'workspace.start': notYet('workspace.start'),
+    'workspace.attach': notYet('workspace.attach'),
+    'workspace.remove': notYet('workspace.remove'),
+    'lesson.list': notYet('lesson.list'),
+    'lesson.open': notYet('lesson.open'),
+    'lesson.state': notYet('lesson.state'),
+    'lesson.answer': notYet('lesson.answer'),
+    'lesson.hint': notYet('lesson.hint'),
+    'lesson.solveStep': notYet('lesson.solveStep'),
+    'lesson.resetStep': notYet('lesson.resetStep'),
+    'lesson.resetLab': notYet('lesson.resetLab'),
+    'lesson.goTo': notYet('lesson.goTo'),
+    'lesson.close': notYet('lesson.close'),
     'terminal.open': async (p) => {
       if (terminals.size >= maxTerminals) throw new RequestError([{ message: `too many open terminals (${maxTerminals}); close one first` }]);
       if ('node' in p.target) await knownNode(p.target.node);
