@@ -156,6 +156,7 @@ export interface Results {
   'workspace.start': WorkspaceState;
   'workspace.attach': WorkspaceState;
   'workspace.remove': WorkspaceState;
+  'workspace.fallback': WorkspaceState;
   'lesson.list': LessonCard[];
   'lesson.open': LessonState;
   'lesson.state': LessonState | null;

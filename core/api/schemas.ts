@@ -61,6 +61,8 @@ export const requestSchemas = {
   'workspace.start': z.object({ spec: clusterSpecSchema, manifest: z.string().max(1_000_000).optional() }).strict(),
   'workspace.attach': z.object({ name: labName }).strict(),
   'workspace.remove': z.object({ name: labName }).strict(),
+  /** Docker stopped under the lab: go on with the same cluster (its objects) on the sim backend. */
+  'workspace.fallback': z.object({}).strict(),
   // Guided labs (lessons), run by the host's lab runner on the workspace's lab.
   'lesson.list': z.object({}).strict(),
   'lesson.open': z.object({ id: labId, backend: backend.optional(), fresh: z.boolean().optional() }).strict(),

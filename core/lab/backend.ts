@@ -126,6 +126,12 @@ export interface TerminalSession {
   resize(cols: number, rows: number): void;
   onData(listener: (data: string) => void): () => void;
   onExit(listener: (code: number) => void): () => void;
+  /**
+   * Each command line the user ran in this terminal, once it finished, with what
+   * it printed and its exit status: what a lesson's `command` checks look at.
+   * Backends that cannot tell (yet) leave it out.
+   */
+  onCommand?(listener: (record: { line: string; output: string; exitCode: number }) => void): () => void;
   close(): void;
 }
 

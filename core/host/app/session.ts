@@ -132,6 +132,7 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
     'workspace.start': notYet('workspace.start'),
     'workspace.attach': notYet('workspace.attach'),
     'workspace.remove': notYet('workspace.remove'),
+    'workspace.fallback': notYet('workspace.fallback'),
     'lesson.list': notYet('lesson.list'),
     'lesson.open': notYet('lesson.open'),
     'lesson.state': notYet('lesson.state'),
