@@ -1,10 +1,12 @@
 // The renderer's state: one client, the cluster snapshot, rules per node, and
 // what the panes share (selected node, the rule a packet step highlights).
 import { createClient, type Client } from '../../../core/api/client.js';
-import type { LabInfo, RulesView, AppEvent } from '../../../core/api/contract.js';
-import type { ClusterSnapshot, KubeProxyState } from '../../../core/lab/backend.js';
+import type { LabInfo, RulesView, AppEvent, WorkspaceState, LessonState } from '../../../core/api/contract.js';
+import type { BackendKind, ClusterSnapshot, KubeProxyState } from '../../../core/lab/backend.js';
 import type { UserError } from '../../../core/engine/errors.js';
+import type { Packet } from '../../../core/engine/packet/types.js';
 import { defaultTransport } from './transport.js';
+import { stepChange, terminalKey } from '../labs/lesson.js';
 
 export type PaneName = 'services' | 'chains' | 'packet' | 'labs';
 
@@ -17,6 +19,38 @@ export interface Highlight {
 }
 
 export interface Toast { id: number; kind: 'info' | 'error'; text: string }
+
+/** An open terminal, as the terminals pane registers it (for click-to-copy and a trainer's replay). */
+export interface TerminalHandle {
+  /** The host's session id, null until it is open (or after it ended). */
+  id(): string | null;
+  focus(): void;
+}
+
+/** A packet to show in the packet pane (a lesson's packet check, or a replay that animates its path). */
+export interface PacketRequest {
+  node: string;
+  packet: Packet;
+  label: string;
+  animate: boolean;
+  seq: number;
+  signal?: AbortSignal;
+  /** Called once the path is shown (after the animation, when animated). */
+  done?: () => void;
+}
+
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => new Promise((resolve) => {
+  if (signal?.aborted === true) { resolve(); return; }
+  const t = setTimeout(() => { signal?.removeEventListener('abort', stop); resolve(); }, ms);
+  const stop = (): void => { clearTimeout(t); resolve(); };
+  signal?.addEventListener('abort', stop, { once: true });
+});
+
+/** Same lab as far as the panes are concerned (a different one means reload everything). */
+function labKey(info: LabInfo): string {
+  const s = info.spec;
+  return `${s.name}|${s.backend}|${s.nodes}|${s.kubeProxyVersion}`;
+}
 
 class AppState {
   readonly client: Client;
@@ -39,6 +73,23 @@ class AppState {
   log = $state<string[]>([]);
   /** The Service the Services pane edits (namespace/name), when opened from the cluster pane. */
   editService = $state<{ namespace: string; name: string; seq: number } | null>(null);
+  /** Which lab, which backends, leftovers (null until the host answers, or when it cannot). */
+  workspace = $state<WorkspaceState | null>(null);
+  /** Bumped when the app shows another lab: terminals re-open, panes reload. */
+  labSeq = $state(0);
+  /** Docker stopped under the lab (the banner offers the sim backend). */
+  backendLost = $state<{ backend: BackendKind; reason: string } | null>(null);
+  /** The lesson the host runs, as it last said. */
+  lesson = $state<LessonState | null>(null);
+  /** Why the host cannot run lessons (an older host), shown in the labs pane. */
+  lessonError = $state('');
+  /** The terminals pane shows this tab (a click-to-copy or a replay asked for it). */
+  terminalFocus = $state<{ key: string; seq: number } | null>(null);
+  packetRequest = $state<PacketRequest | null>(null);
+  /** A trainer's replay in progress: what it does now, and how to stop it. */
+  replay = $state<{ status: string; stop: () => void } | null>(null);
+  /** Open terminals by tab key (`console`, `node:k8s2`); not reactive, read on demand. */
+  readonly terminals = new Map<string, TerminalHandle>();
   private toastId = 1;
   private seq = 1;
 
@@ -65,12 +116,93 @@ class AppState {
     if (!info.ok) { this.errors(info.errors); return; }
     this.connection = 'open';
     this.info = info.value;
+    await this.loadLab();
+    const [ws, lesson] = await Promise.all([this.client.call('workspace.state', {}), this.client.call('lesson.state', {})]);
+    // An older host answers "not available": the app works without workspaces; the labs pane says why lessons are missing.
+    if (ws.ok) this.applyWorkspace(ws.value);
+    if (lesson.ok) {
+      this.lesson = lesson.value;
+      // Reopening the app goes back to the lesson in progress, at its saved step.
+      if (lesson.value !== null) this.pane = 'labs';
+    } else this.lessonError = lesson.errors.map((e) => e.message).join('; ');
+  }
+
+  /** Snapshot and every node's rules of the lab the host runs now. */
+  private async loadLab(): Promise<void> {
     await this.refreshSnapshot();
-    const first = this.snapshot?.nodes[0]?.name;
-    if (first !== undefined && this.node === '') this.node = first;
-    await Promise.all((this.snapshot?.nodes ?? []).map((n) => this.refreshRules(n.name)));
+    const names = (this.snapshot?.nodes ?? []).map((n) => n.name);
+    if (!names.includes(this.node)) this.node = names[0] ?? '';
+    await Promise.all(names.map((n) => this.refreshRules(n)));
     // The first load is not a change to highlight.
     this.changed = {};
+  }
+
+  /**
+   * The host says which lab it runs. Another lab (a New lab, a lesson's own
+   * cluster, a fallback to sim) means every pane reloads and terminals re-open.
+   */
+  applyWorkspace(state: WorkspaceState, force = false): void {
+    const other = this.info === null || labKey(this.info) !== labKey(state.current);
+    this.workspace = state;
+    if (!other && !force) return;
+    this.info = state.current;
+    if (this.backendLost !== null && state.current.spec.backend !== this.backendLost.backend) this.backendLost = null;
+    this.labSeq++;
+    this.rules = {};
+    this.highlight = null;
+    this.packetRequest = null;
+    this.terminals.clear();
+    void this.loadLab();
+  }
+
+  /** Shows a terminal tab and waits (up to 10 s) until its session is open. */
+  async terminal(name: string): Promise<{ handle: TerminalHandle; id: string } | null> {
+    const key = terminalKey(name);
+    this.terminalFocus = { key, seq: this.seq++ };
+    for (let i = 0; i < 100; i++) {
+      const handle = this.terminals.get(key);
+      const id = handle?.id() ?? null;
+      if (handle !== undefined && id !== null) return { handle, id };
+      await sleep(100);
+    }
+    this.notify('error', `The ${name === 'console' ? 'kubectl console' : `${name} shell`} did not open within 10 s`);
+    return null;
+  }
+
+  /**
+   * Puts a command into a lesson terminal as if typed: all at once (a click on
+   * a command) or character by character (a replay), then Enter when asked.
+   * It goes through terminal.write, so the host records it like a student's.
+   */
+  async typeInto(name: string, text: string, opts: { paceMs?: number; enter: boolean; signal?: AbortSignal }): Promise<boolean> {
+    const t = await this.terminal(name);
+    if (t === null) return false;
+    const write = async (data: string): Promise<boolean> => {
+      const r = await this.client.call('terminal.write', { id: t.id, data });
+      if (!r.ok) this.errors(r.errors);
+      return r.ok;
+    };
+    if (opts.paceMs === undefined || opts.paceMs <= 0) {
+      if (!(await write(text))) return false;
+    } else {
+      for (const ch of text) {
+        if (opts.signal?.aborted === true) return false;
+        if (!(await write(ch))) return false;
+        await sleep(opts.paceMs, opts.signal);
+      }
+    }
+    if (opts.signal?.aborted === true) return false;
+    if (opts.enter && !(await write('\r'))) return false;
+    t.handle.focus();
+    return true;
+  }
+
+  /** Loads a packet into the packet pane (and shows it); resolves when the path is shown. */
+  showPacket(p: Omit<PacketRequest, 'seq' | 'done'>): Promise<void> {
+    return new Promise((resolve) => {
+      this.pane = 'packet';
+      this.packetRequest = { ...p, seq: this.seq++, done: resolve };
+    });
   }
 
   async refreshSnapshot(): Promise<void> {
@@ -106,6 +238,18 @@ class AppState {
       case 'log':
         this.log = [...this.log.slice(-199), e.line];
         break;
+      case 'workspace':
+        this.applyWorkspace(e.state);
+        break;
+      case 'backend.lost':
+        this.backendLost = { backend: e.backend, reason: e.reason };
+        break;
+      case 'lesson': {
+        const msg = stepChange(this.lesson, e.state);
+        this.lesson = e.state;
+        if (msg !== null) this.notify('info', msg);
+        break;
+      }
       default:
         break;
     }

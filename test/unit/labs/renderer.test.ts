@@ -1,12 +1,10 @@
 // The step panel's pure parts: instructions as blocks (code fences bound to a
-// terminal), the bundled labs loaded like `chainlab lab validate` loads them.
+// terminal). The lessons themselves run on the host (see lessons-ui.test.ts).
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseMarkdown } from '../../../renderer/src/labs/markdown.js';
-import { groupLabFiles, loadBundledLabs } from '../../../renderer/src/labs/bundle.js';
-import { fraction } from '../../../renderer/src/labs/progress.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -31,30 +29,5 @@ describe('step markdown', () => {
         }
       }
     }
-  });
-});
-
-describe('bundled labs', () => {
-  it('groups Vite glob paths by lab and loads them with the same validation', async () => {
-    const all: Record<string, string> = {};
-    const walk = (dir: string): void => {
-      for (const e of readdirSync(dir)) {
-        const p = path.join(dir, e);
-        if (statSync(p).isDirectory()) walk(p);
-        else if (/\.(ya?ml|md|rules)$/.test(e)) all[`../../../${path.relative(root, p)}`] = readFileSync(p, 'utf8');
-      }
-    };
-    walk(path.join(root, 'labs'));
-    expect(groupLabFiles(all).get('kill-kube-proxy')?.has('steps/02-kill.md')).toBe(true);
-    const { labs, problems } = await loadBundledLabs(all);
-    expect(problems).toEqual([]);
-    expect(labs.map((l) => l.id)).toContain('your-own-node');
-    expect(labs.length).toBeGreaterThanOrEqual(7);
-  });
-
-  it('progress fraction for the card bar', () => {
-    expect(fraction(undefined, 5)).toBe(0);
-    expect(fraction({ lab: 'x', current: 2, steps: {} }, 4)).toBe(0.5);
-    expect(fraction({ lab: 'x', current: 4, steps: {} }, 4)).toBe(1);
   });
 });
