@@ -16,7 +16,7 @@ import { ConntrackTable, tracePacket } from '../../engine/packet/index.js';
 import type { Packet } from '../../engine/packet/types.js';
 import { DEFAULT_HOST_FACTS, type ProxierInput } from '../../engine/proxier/types.js';
 import { formatError } from '../../engine/errors.js';
-import { connectEngine, type Engine } from './connect.js';
+import { connectEngine, explainEngineError, type Engine } from './connect.js';
 import { execIn, shIn } from './exec.js';
 import { imageStatus, NODE_IMAGE } from './image.js';
 import { podNetworkScript, nodeRoutesScript, shortId } from './pods.js';
@@ -122,8 +122,8 @@ export class DockerLab implements Lab {
           Sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.route_localnet': '1' },
         },
         NetworkingConfig: { EndpointsConfig: { [`chainlab-${this.spec.name}`]: { IPAMConfig: { IPv4Address: n.ip } } } },
-      });
-      await container.start();
+      }).catch((e: unknown) => { throw new Error(explainEngineError(e, this.engine)); });
+      await container.start().catch((e: unknown) => { throw new Error(explainEngineError(e, this.engine)); });
       await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && echo '${Buffer.from(KUBECTL_STUB).toString('base64')}' | base64 -d > /usr/local/bin/kubectl && chmod +x /usr/local/bin/kubectl && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; }`, `installing kube-proxy on ${n.name}`);
       const gw = n.podCIDR.replace(/\.0\/(\d+)$/, '.1/$1');
       await shIn(container, nodeRoutesScript(gw, simNodes.filter((o) => o.name !== n.name).map((o) => ({ ip: o.ip, podCIDR: o.podCIDR }))), `pod network on ${n.name}`);

@@ -28,7 +28,7 @@ export const run: Command = async (argv, io) => {
   }
   if (sub === 'status') {
     const s = await imageStatus(engine.docker);
-    io.stdout(`engine: Docker ${engine.version} (${engine.source})\n`);
+    io.stdout(`engine: ${engine.product}, API ${engine.apiVersion} (${engine.source})\n`);
     io.stdout(s.present ? `image: ${s.tag} present, ${Math.round((s.sizeBytes ?? 0) / 1e6)} MB, built ${s.created}\n` : `image: ${s.tag} missing; build it with: chainlab image build\n`);
     return s.present ? 0 : 1;
   }
@@ -52,7 +52,7 @@ export const run: Command = async (argv, io) => {
     io.stdout(`${NODE_IMAGE} is already built (use --force to rebuild)\n`);
     return 0;
   }
-  io.stdout(`building ${NODE_IMAGE} (${method}) with Docker ${engine.version} (${engine.source})\n`);
+  io.stdout(`building ${NODE_IMAGE} (${method}) with ${engine.product} (${engine.source})\n`);
   const started = Date.now();
   try {
     await buildImage(recipeDir(), method, (line) => io.stdout(`  ${line}\n`));
