@@ -1,14 +1,14 @@
-// The Electron main process, kept thin: one window, one lab, the contract bound
+// The Electron main process, kept thin: one window, one workspace, the contract bound
 // to IPC. Behaviour lives in core/host; this file wires it to Electron with the
 // security checklist's settings.
 import { app, BrowserWindow, ipcMain, screen, session as electronSession, shell, type IpcMainEvent } from 'electron';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Lab } from '../core/lab/backend.js';
 import { createSession, type AppSession } from '../core/host/app/session.js';
 import { createDefaultLab } from '../core/host/app/default-lab.js';
 import { loadSimLab } from '../core/host/app/sim-lab.js';
+import { createWorkspace, type Workspace } from '../core/host/app/workspace.js';
 import { restoreWindowState, type WindowState } from '../core/host/app/window-state.js';
 import { DESKTOP_CSP, IPC_MESSAGE, IPC_REQUEST, isAppUrl, isExternalLink } from '../core/host/app/electron-policy.js';
 import { buildMenu } from './menu.js';
@@ -18,7 +18,7 @@ const rendererUrl = pathToFileURL(rendererIndex).toString();
 const stateFile = (): string => join(app.getPath('userData'), 'window-state.json');
 
 let win: BrowserWindow | null = null;
-let lab: Lab | null = null;
+let workspace: Workspace | null = null;
 let appSession: AppSession | null = null;
 
 if (!app.requestSingleInstanceLock()) {
@@ -65,8 +65,8 @@ async function start(): Promise<void> {
     cb({ cancel: !(u.startsWith('file:') || u.startsWith('devtools:') || u.startsWith('data:') || u.startsWith('blob:')) });
   });
 
-  lab = await createDefaultLab(await loadSimLab());
-  appSession = createSession(lab, { shell: 'electron', version: app.getVersion() });
+  workspace = createWorkspace({ initial: await createDefaultLab(await loadSimLab()) });
+  appSession = createSession(workspace, { shell: 'electron', version: app.getVersion() });
 
   const state = readState();
   win = new BrowserWindow({
@@ -131,6 +131,6 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => {
     off();
     appSession?.close();
-    void lab?.close().finally(() => app.quit());
+    void (workspace?.close() ?? Promise.resolve()).finally(() => app.quit());
   });
 }

@@ -1,16 +1,19 @@
-// An app session: one lab bound to the contract. Every transport (WebSocket,
-// Electron IPC, tests) hands raw requests to `handle`, which validates them and
-// answers with a Response value; lab events and terminal output (batched per
-// frame) go to the session's listeners.
-import type { UserError } from '../../engine/errors.js';
-import type { Lab, TerminalSession } from '../../lab/backend.js';
-import type { AppEvent, ApplyResult, Response, Results } from '../../api/contract.js';
+// An app session: the workspace's current lab bound to the contract. Every
+// transport (WebSocket, Electron IPC, tests) hands raw requests to `handle`,
+// which validates them and answers with a Response value; lab events, workspace
+// and lesson changes and terminal output (batched per frame) go to the
+// session's listeners. When the workspace switches labs, the session follows:
+// its terminals end (their shells were the old lab's) and it listens to the new lab.
+import type { Lab, LabEvent, TerminalSession } from '../../lab/backend.js';
+import type { AppEvent, ApplyResult, LabInfo, Response, Results, WorkspaceState } from '../../api/contract.js';
 import { validateRequest } from '../../api/validate.js';
 import { apiServerErrors } from '../../api/apiserver-errors.js';
 import { createBatcher, type Batcher, type Timer } from '../../api/batcher.js';
 import type { Method, Params } from '../../api/schemas.js';
 import { rulesView } from './rules-view.js';
 import { saveRuleset } from '../../engine/iptables/index.js';
+import { RequestError } from './errors.js';
+import { createWorkspace, Workspace, type WorkspaceCore } from './workspace.js';
 
 export interface SessionOptions {
   shell: 'electron' | 'web';
@@ -29,15 +32,12 @@ export interface AppSession {
 
 const nodeTimer: Timer = { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
 
-class RequestError extends Error {
-  constructor(readonly errors: UserError[]) { super(errors.map((e) => e.message).join('; ')); }
-}
-
-function notYet(method: string): () => Promise<never> {
-  return async () => { throw new RequestError([{ message: `${method} is not available in this build yet` }]); };
-}
-
-export function createSession(lab: Lab, opts: SessionOptions): AppSession {
+/**
+ * A session on a workspace (the app), or on one fixed lab (a workspace made for it,
+ * without lessons: tests and tools that bring their own lab).
+ */
+export function createSession(target: Workspace | Lab, opts: SessionOptions): AppSession {
+  const ws = target instanceof Workspace ? target : createWorkspace({ initial: target, labsDir: null });
   const timer = opts.timer ?? nodeTimer;
   const maxTerminals = opts.maxTerminals ?? 32;
   const listeners = new Set<(e: AppEvent) => void>();
@@ -45,8 +45,15 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
   const lastChange = new Map<string, { added: string[]; removed: string[] }>();
   const terminals = new Map<string, { session: TerminalSession; batcher: Batcher; off: Array<() => void> }>();
   let nextTerminal = 1;
+  let lab = ws.current;
+  const info = (): LabInfo => ({ spec: ws.current.spec, app: { version: opts.version ?? '0.1.0', shell: opts.shell } });
+  const stateOf = (core: WorkspaceCore): WorkspaceState => ({ current: { ...info(), spec: core.spec }, backends: core.backends, leftovers: core.leftovers, lesson: core.lesson });
+  const sendState = (): void => {
+    void ws.state().then((core) => emit({ type: 'workspace', state: stateOf(core) }))
+      .catch((e: Error) => emit({ type: 'log', line: `chainlab: the workspace state could not be read: ${e.message}` }));
+  };
 
-  const offLab = lab.on((e) => {
+  const onLabEvent = (e: LabEvent): void => {
     switch (e.type) {
       case 'cluster': emit({ type: 'cluster', snapshot: e.snapshot }); break;
       case 'rules':
@@ -57,7 +64,31 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
       case 'log': emit({ type: 'log', line: e.line }); break;
       case 'backend': emit({ type: 'backend.lost', backend: lab.spec.backend, reason: e.reason }); break;
     }
+  };
+  let offLab = lab.on(onLabEvent);
+  const offWs = ws.on((e) => {
+    if (e.type === 'switch') {
+      // The old lab's shells end with it: say so for each terminal, then follow the new lab.
+      for (const id of [...terminals.keys()]) endTerminal(id);
+      offLab();
+      lab = e.lab;
+      lastChange.clear();
+      offLab = lab.on(onLabEvent);
+    }
+    sendState();
   });
+  const lessons = ws.lessons;
+  const offLessons = lessons?.on((state) => emit({ type: 'lesson', state })) ?? (() => undefined);
+  const needLessons = (): NonNullable<typeof lessons> => {
+    if (lessons === null) throw new RequestError([{ message: 'guided labs are not available in this session (no labs folder)' }]);
+    return lessons;
+  };
+  const wsCall = async (fn: () => Promise<WorkspaceCore>): Promise<WorkspaceState> => {
+    try { return stateOf(await fn()); } catch (e) {
+      if (e instanceof RequestError) throw e;
+      throw new RequestError([{ message: (e as Error).message }]);
+    }
+  };
 
   const knownNode = async (node: string): Promise<void> => {
     const snap = await lab.snapshot();
@@ -67,7 +98,7 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
   };
 
   const handlers: { [M in Method]: (p: Params<M>) => Promise<Results[M]> } = {
-    'lab.info': async () => ({ spec: lab.spec, app: { version: opts.version ?? '0.1.0', shell: opts.shell } }),
+    'lab.info': async () => info(),
     'lab.snapshot': () => lab.snapshot(),
     'lab.reset': async () => { await lab.reset(); lastChange.clear(); return lab.snapshot(); },
     'lab.advance': async (p) => { await lab.advance(p.ms); return lab.snapshot(); },
@@ -76,7 +107,7 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
       const sw = (lab as Partial<{ setRestartKubeProxy(on: boolean): void }>).setRestartKubeProxy;
       if (typeof sw !== 'function') throw new RequestError([{ field: 'on', message: `the ${lab.spec.backend} backend cannot change whether kubelet restarts kube-proxy` }]);
       sw.call(lab, p.on);
-      return { spec: lab.spec, app: { version: opts.version ?? '0.1.0', shell: opts.shell } };
+      return info();
     },
     'node.rules': async (p) => {
       await knownNode(p.node);
@@ -127,29 +158,31 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
       }
       return lab.verify(p.node, p.packet);
     },
-    // Filled in by the workspace and the host's lesson runner (in progress).
-    'workspace.state': notYet('workspace.state'),
-    'workspace.start': notYet('workspace.start'),
-    'workspace.attach': notYet('workspace.attach'),
-    'workspace.remove': notYet('workspace.remove'),
-    'workspace.fallback': notYet('workspace.fallback'),
-    'lesson.list': notYet('lesson.list'),
-    'lesson.open': notYet('lesson.open'),
-    'lesson.state': notYet('lesson.state'),
-    'lesson.answer': notYet('lesson.answer'),
-    'lesson.hint': notYet('lesson.hint'),
-    'lesson.solveStep': notYet('lesson.solveStep'),
-    'lesson.resetStep': notYet('lesson.resetStep'),
-    'lesson.resetLab': notYet('lesson.resetLab'),
-    'lesson.goTo': notYet('lesson.goTo'),
-    'lesson.close': notYet('lesson.close'),
+    'workspace.state': () => wsCall(() => ws.state()),
+    'workspace.start': (p) => wsCall(() => ws.start(p.spec, p.manifest)),
+    'workspace.attach': (p) => wsCall(() => ws.attach(p.name)),
+    'workspace.remove': (p) => wsCall(() => ws.remove(p.name)),
+    'workspace.fallback': () => wsCall(() => ws.fallback()),
+    'lesson.list': () => needLessons().list(),
+    'lesson.open': (p) => needLessons().open(p.id, p.backend, p.fresh),
+    'lesson.state': async () => (lessons === null ? null : lessons.state()),
+    'lesson.answer': (p) => needLessons().answer(p.choice),
+    'lesson.hint': () => needLessons().hint(),
+    'lesson.solveStep': () => needLessons().solveStep(),
+    'lesson.resetStep': () => needLessons().resetStep(),
+    'lesson.resetLab': () => needLessons().resetLab(),
+    'lesson.goTo': (p) => needLessons().goTo(p.index),
+    'lesson.close': () => needLessons().close(),
     'terminal.open': async (p) => {
       if (terminals.size >= maxTerminals) throw new RequestError([{ message: `too many open terminals (${maxTerminals}); close one first` }]);
       if ('node' in p.target) await knownNode(p.target.node);
       const session = await lab.openTerminal(p.target, { cols: p.cols, rows: p.rows });
       const id = `t${nextTerminal++}`;
       const batcher = createBatcher((data) => emit({ type: 'terminal.data', id, data }), timer);
+      const name = 'node' in p.target ? p.target.node : 'console';
       const off = [
+        // Each finished command line counts for the open lesson's `command` checks.
+        ...(session.onCommand !== undefined && lessons !== null ? [session.onCommand((rec) => lessons.record(name, rec))] : []),
         session.onData((d) => batcher.push(d)),
         session.onExit((code) => {
           batcher.flush();
@@ -170,6 +203,13 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
     const t = terminals.get(id);
     if (t === undefined) throw new RequestError([{ field: 'id', message: `no open terminal '${id}' (it exited or was closed)` }]);
     return t;
+  }
+  /** A terminal whose lab went away: it ends as if its shell logged out. */
+  function endTerminal(id: string): void {
+    const t = terminals.get(id);
+    if (t === undefined) return;
+    closeTerminal(id);
+    emit({ type: 'terminal.exit', id, code: 0 });
   }
   function closeTerminal(id: string): void {
     const t = terminals.get(id);
@@ -203,6 +243,8 @@ export function createSession(lab: Lab, opts: SessionOptions): AppSession {
     close() {
       for (const id of [...terminals.keys()]) closeTerminal(id);
       offLab();
+      offWs();
+      offLessons();
       listeners.clear();
     },
   };

@@ -8,10 +8,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Lab } from '../../lab/backend.js';
 import type { HostMessage } from '../../api/contract.js';
 import { createSession } from '../app/session.js';
+import type { Workspace } from '../app/workspace.js';
 import { COOKIE, allowedHost, allowedOrigin, contentSecurityPolicy, cookieToken, newToken, sameToken } from './security.js';
 
 export interface WebServerOptions {
-  lab: Lab;
+  /** The app's workspace (every connection follows its current lab), or one fixed lab. */
+  lab: Workspace | Lab;
   /** The built renderer (renderer/dist). */
   staticDir: string;
   /** 0 picks a free port. */

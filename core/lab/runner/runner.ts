@@ -36,6 +36,9 @@ export interface RunnerOptions {
   progress?: LabProgress;
 }
 
+/** Commands kept per step (each with its output). */
+const MAX_COMMANDS = 200;
+
 export function parseDuration(d: string): number {
   const m = /^(\d+)(ms|s|m)$/.exec(d);
   if (!m) return 0;
@@ -80,6 +83,8 @@ export class LabRunner {
   }
 
   get steps(): readonly LabStep[] { return this.loaded.manifest.steps; }
+  /** Commands recorded since the current step began, oldest first. */
+  get recorded(): readonly CommandRecord[] { return this.commands; }
   get currentStep(): LabStep | undefined { return this.steps[this.progress.current]; }
   get finished(): boolean { return this.progress.current >= this.steps.length; }
 
@@ -131,6 +136,8 @@ export class LabRunner {
   /** A command run elsewhere (an interactive terminal the host drives): record it and evaluate. */
   async record(record: CommandRecord): Promise<void> {
     this.commands.push(record);
+    // A step's checks look at recent commands; an endless session in one step must not grow without bound.
+    if (this.commands.length > MAX_COMMANDS) this.commands.splice(0, this.commands.length - MAX_COMMANDS);
     this.emit({ type: 'command', record });
     await this.evaluate();
   }

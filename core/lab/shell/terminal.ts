@@ -16,10 +16,13 @@ export interface ShellTerminalOptions {
 }
 
 const CSI = '\x1b[';
+/** At most this much of a command's output is kept for its command record. */
+const MAX_RECORDED_OUTPUT = 256 * 1024;
 
 export function createShellTerminal(shell: ShellSession, opts: ShellTerminalOptions = {}): TerminalSession {
   const dataListeners = new Set<(d: string) => void>();
   const exitListeners = new Set<(code: number) => void>();
+  const commandListeners = new Set<(record: { line: string; output: string; exitCode: number }) => void>();
   /** Mutated in place on resize, so a running `watch` sees the new size. */
   const size = { cols: opts.cols ?? 80, rows: opts.rows ?? 24 };
   let line = '';
@@ -72,17 +75,25 @@ export function createShellTerminal(shell: ShellSession, opts: ShellTerminalOpti
     const abort = new Abort();
     running = abort;
     let endsWithNewline = true;
+    // What the line printed, for a lesson's `command` checks (bounded: a `watch` can print for ever).
+    let printed = '';
     const out = (s: string): void => {
       if (s !== '') endsWithNewline = s.endsWith('\n');
+      if (commandListeners.size > 0 && printed.length < MAX_RECORDED_OUTPUT) printed += s.slice(0, MAX_RECORDED_OUTPUT - printed.length);
       emit(s);
     };
+    let exitCode: number;
     try {
-      await shell.run(text, { stdout: out, stderr: out, signal: abort.signal, tty: size });
+      exitCode = await shell.run(text, { stdout: out, stderr: out, signal: abort.signal, tty: size });
     } catch (e) {
       out(`bash: ${e instanceof Error ? e.message : String(e)}\n`);
+      exitCode = 1;
     } finally {
       running = null;
     }
+    // Ctrl-C ends the line as bash reports a SIGINT-killed command: 128 + 2.
+    if (abort.signal.aborted && !closed) exitCode = 130;
+    for (const l of [...commandListeners]) l({ line: text, output: printed, exitCode });
     if (closed) return;
     if (shell.exited !== null) {
       emit('logout\n');
@@ -368,6 +379,10 @@ export function createShellTerminal(shell: ShellSession, opts: ShellTerminalOpti
     onExit(listener) {
       exitListeners.add(listener);
       return () => exitListeners.delete(listener);
+    },
+    onCommand(listener) {
+      commandListeners.add(listener);
+      return () => commandListeners.delete(listener);
     },
     close() {
       finish(0);

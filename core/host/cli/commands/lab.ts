@@ -2,14 +2,15 @@
 // `run DIR --solve` runs every step's solution on the sim backend and fails if
 // any check does not pass; CI runs it on every lab shipped.
 
-import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command, CliIO } from '../io.js';
 import { EXIT_USAGE } from '../io.js';
 import { formatError } from '../../../engine/errors.js';
-import { loadLab, solveLab, labJsonSchema, type LabSource, type LoadedLab, type LabProgress } from '../../../lab/runner/index.js';
-import { chainlabHome } from '../../lab/store.js';
+import { loadLab, solveLab, labJsonSchema, type LabSource, type LoadedLab } from '../../../lab/runner/index.js';
 import { createSimLab, manualClock } from '../../../lab/index.js';
+
+export { progressPath, readProgress, writeProgress } from '../../lab/progress.js';
 
 const USAGE = `Usage:
   chainlab lab list [LABS_DIR]          list the labs in a folder (default: ./labs)
@@ -88,27 +89,6 @@ async function runSolve(argv: string[], io: CliIO): Promise<number> {
   }
   io.stdout(report.ok ? `${r.value.id}: solved (${report.steps.length} steps)\n` : `${r.value.id}: NOT solved\n`);
   return report.ok ? 0 : 1;
-}
-
-/** Where a guided lab's progress is kept: $CHAINLAB_HOME/guided/<lab>/progress.json. */
-export function progressPath(env: Record<string, string | undefined>, labId: string): string {
-  return path.join(chainlabHome(env), 'guided', labId, 'progress.json');
-}
-
-/** Saved progress of a guided lab, or null (none yet, or unreadable: the student starts over). */
-export async function readProgress(env: Record<string, string | undefined>, labId: string): Promise<LabProgress | null> {
-  try {
-    const p = JSON.parse(await readFile(progressPath(env, labId), 'utf8')) as LabProgress;
-    return p.lab === labId && typeof p.current === 'number' && typeof p.steps === 'object' ? p : null;
-  } catch { return null; }
-}
-
-/** Saves progress atomically (write, then rename), so a crash never leaves half a file. */
-export async function writeProgress(env: Record<string, string | undefined>, p: LabProgress): Promise<void> {
-  const file = progressPath(env, p.lab);
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, `${JSON.stringify(p, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
 }
 
 export const run: Command = async (argv, io) => {

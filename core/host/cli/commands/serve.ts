@@ -52,7 +52,7 @@ export const run: Command = async (argv, io) => {
   if ('error' in args) { io.stderr(`chainlab serve: ${args.error}\n\n${HELP}`); return EXIT_USAGE; }
   let web;
   try {
-    web = await startWebApp({ port: args.port, staticDir: rendererDir(io.env) });
+    web = await startWebApp({ port: args.port, staticDir: rendererDir(io.env), env: io.env });
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'EADDRINUSE') io.stderr(`chainlab serve: cannot listen on 127.0.0.1:${args.port}: the port is already in use; choose another with --port\n`);

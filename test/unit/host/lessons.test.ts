@@ -1,0 +1,225 @@
+// The workspace and the lessons on the host, through an app session as the
+// renderer uses it: real sim labs (manual clock), the real runner, the labs/ folder.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSession, type AppSession } from '../../../core/host/app/session.js';
+import { createWorkspace, type Workspace } from '../../../core/host/app/workspace.js';
+import { DEFAULT_SPEC, SEED_000_MANIFEST } from '../../../core/host/app/default-lab.js';
+import { createSimLab, manualClock } from '../../../core/lab/index.js';
+import type { AppEvent, LabInfo, LessonCard, LessonState, WorkspaceState } from '../../../core/api/contract.js';
+import type { Lab, LabSpec } from '../../../core/lab/backend.js';
+import { progressPath } from '../../../core/host/lab/progress.js';
+import { existsSync, readFileSync } from 'node:fs';
+
+const simOnManualClock = (spec: LabSpec): Promise<Lab> => createSimLab(spec, { clock: manualClock() });
+
+let home: string;
+const open: Workspace[] = [];
+
+beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'chainlab-lessons-')); });
+afterEach(async () => {
+  for (const w of open.splice(0)) await w.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+async function app(): Promise<{ ws: Workspace; s: AppSession; events: AppEvent[]; call: <T>(method: string, params?: object) => Promise<T>; fail: (method: string, params?: object) => Promise<string> }> {
+  const initial = await simOnManualClock(DEFAULT_SPEC);
+  await initial.apply(SEED_000_MANIFEST);
+  const ws = createWorkspace({
+    initial, env: { CHAINLAB_HOME: home }, factories: { sim: simOnManualClock }, pollMs: 100,
+    engine: async () => { throw new Error('no Docker in this test'); },
+  });
+  open.push(ws);
+  const s = createSession(ws, { shell: 'web' });
+  const events: AppEvent[] = [];
+  s.on((e) => events.push(e));
+  let id = 1;
+  const call = async <T>(method: string, params: object = {}): Promise<T> => {
+    const r = await s.handle({ id: id++, method, params });
+    if (!r.ok) throw new Error(`${method}: ${r.errors.map((e) => e.message).join('; ')}`);
+    return r.value as T;
+  };
+  const fail = async (method: string, params: object = {}): Promise<string> => {
+    const r = await s.handle({ id: id++, method, params });
+    if (r.ok) throw new Error(`${method} succeeded`);
+    return r.errors.map((e) => e.message).join('; ');
+  };
+  return { ws, s, events, call, fail };
+}
+
+async function until<T>(what: string, fn: () => T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const lastLesson = (events: AppEvent[]): LessonState | null | undefined => {
+  for (let i = events.length - 1; i >= 0; i--) { const e = events[i]!; if (e.type === 'lesson') return e.state; }
+  return undefined;
+};
+
+describe('lessons on the host', () => {
+  it('lists the seven labs of labs/, none started yet', async () => {
+    const { call } = await app();
+    const cards = await call<LessonCard[]>('lesson.list');
+    expect(cards).toHaveLength(7);
+    const kill = cards.find((c) => c.id === 'kill-kube-proxy');
+    expect(kill).toMatchObject({ title: 'Kill kube-proxy', level: 'beginner', nodes: 3, steps: 5, progress: null });
+    expect(kill?.backends).toContain('sim');
+  });
+
+  it('opens a lesson on its own cluster; a command typed in a terminal passes the step, and progress resumes in a new app', async () => {
+    const { call, events } = await app();
+    const state = await call<LessonState>('lesson.open', { id: 'kill-kube-proxy' });
+    expect(state).toMatchObject({ id: 'kill-kube-proxy', current: 0, finished: false });
+    expect(state.steps[0]!.markdown).toMatch(/\S/);
+    expect(state.steps[0]!.solution).toEqual([{ run: 'ps -aef | grep kube-proxy', in: 'k8s2' }]);
+    const packets = state.steps[2]!.packets;
+    expect(packets).toHaveLength(1);
+    expect(packets[0]).toMatchObject({ node: 'k8s2', packet: { ingress: 'external', proto: 'tcp', dport: 30450 } });
+
+    const info = await call<LabInfo>('lab.info');
+    expect(info.spec).toMatchObject({ nodes: 3, kubeProxyVersion: 'v1.33.1', backend: 'sim', restartKubeProxy: false });
+    const ws = await call<WorkspaceState>('workspace.state');
+    expect(ws.lesson).toBe('kill-kube-proxy');
+    expect(ws.current.spec.nodes).toBe(3);
+    expect(ws.backends.find((b) => b.kind === 'docker')).toMatchObject({ available: false });
+    expect(ws.backends.find((b) => b.kind === 'docker')?.detail).toContain('no Docker in this test');
+
+    // A typed command in the wrong terminal does not count.
+    const { id: t1 } = await call<{ id: string }>('terminal.open', { target: { node: 'k8s1' }, cols: 80, rows: 24 });
+    await call('terminal.write', { id: t1, data: 'ps -aef | grep kube-proxy\r' });
+    await until('the command on k8s1 recorded', () => lastLesson(events)?.commands.find((c) => c.terminal === 'k8s1'));
+    expect(lastLesson(events)?.current).toBe(0);
+
+    const { id } = await call<{ id: string }>('terminal.open', { target: { node: 'k8s2' }, cols: 80, rows: 24 });
+    await call('terminal.write', { id, data: 'ps -aef | grep kube-proxy\r' });
+    const after = await until('step 1 passed', () => { const l = lastLesson(events); return l && l.current === 1 ? l : undefined; });
+    expect(after.steps[0]!.done).toBe(true);
+    expect(after.progress.current).toBe(1);
+
+    // Saved under CHAINLAB_HOME, and a second app (a new workspace and session) resumes there.
+    await until('progress saved', () => (existsSync(progressPath({ CHAINLAB_HOME: home }, 'kill-kube-proxy'))
+      && (JSON.parse(readFileSync(progressPath({ CHAINLAB_HOME: home }, 'kill-kube-proxy'), 'utf8')) as { current: number }).current === 1 ? true : undefined));
+    const second = await app();
+    const cards = await second.call<LessonCard[]>('lesson.list');
+    expect(cards.find((c) => c.id === 'kill-kube-proxy')?.progress?.current).toBe(1);
+    const resumed = await second.call<LessonState>('lesson.open', { id: 'kill-kube-proxy' });
+    expect(resumed.current).toBe(1);
+    expect(resumed.steps[0]!.done).toBe(true);
+    // …and `fresh` starts over.
+    const fresh = await second.call<LessonState>('lesson.open', { id: 'kill-kube-proxy', fresh: true });
+    expect(fresh.current).toBe(0);
+  });
+
+  it('a wrong answer keeps the step; the right one finishes the lesson; hints come one at a time', async () => {
+    const { call, fail } = await app();
+    await call<LessonState>('lesson.open', { id: 'kill-kube-proxy' });
+    const at4 = await call<LessonState>('lesson.goTo', { index: 4 });
+    expect(at4.current).toBe(4);
+    expect(at4.steps.slice(0, 4).every((s) => s.done)).toBe(true);
+    const q = at4.steps[4]!.question!;
+    const wrong = await call<LessonState>('lesson.answer', { choice: q.choices[0]! });
+    expect(wrong.current).toBe(4);
+    expect(wrong.steps[4]!.question?.answered).toBe(q.choices[0]);
+    expect(wrong.results.find((r) => r.label === 'the question is answered correctly')?.passed).toBe(false);
+    expect(await fail('lesson.answer', { choice: 'Somewhere else' })).toContain('is not one of the choices');
+
+    const h1 = await call<LessonState>('lesson.hint');
+    expect(h1.steps[4]!.hints).toHaveLength(1);
+    expect(h1.steps[4]!.hintsLeft).toBe(1);
+
+    const solved = await call<LessonState>('lesson.solveStep');
+    expect(solved.finished).toBe(true);
+    expect(solved.current).toBe(5);
+  });
+
+  it('refuses a backend the lab does not list, and an unknown lab', async () => {
+    const { call, fail } = await app();
+    const cards = await call<LessonCard[]>('lesson.list');
+    const simOnly = cards.find((c) => !c.backends.includes('docker'));
+    if (simOnly !== undefined) expect(await fail('lesson.open', { id: simOnly.id, backend: 'docker' })).toMatch(/runs on the sim backend, not on docker/);
+    expect(await fail('lesson.open', { id: 'no-such-lab' })).toBe("no lab 'no-such-lab' in the labs folder");
+    expect(await fail('lesson.hint')).toMatch(/no lesson is open/);
+  });
+
+  it('workspace.start switches the lab: old terminals end, lab.info says the new spec; the lesson closes', async () => {
+    const { call, events } = await app();
+    await call<LessonState>('lesson.open', { id: 'kill-kube-proxy' });
+    const { id } = await call<{ id: string }>('terminal.open', { target: { console: true }, cols: 80, rows: 24 });
+    const st = await call<WorkspaceState>('workspace.start', { spec: { nodes: 2, kubeProxyVersion: '1.22', backend: 'sim' } });
+    expect(st.current.spec).toMatchObject({ nodes: 2, kubeProxyVersion: 'v1.22.8', backend: 'sim' });
+    expect(st.lesson).toBeNull();
+    expect(events).toContainEqual({ type: 'terminal.exit', id, code: 0 });
+    expect(events.some((e) => e.type === 'workspace' && e.state.current.spec.kubeProxyVersion === 'v1.22.8')).toBe(true);
+    expect(lastLesson(events)).toBeNull();
+    expect((await call<LabInfo>('lab.info')).spec.nodes).toBe(2);
+    expect((await call<{ nodes: unknown[] }>('lab.snapshot')).nodes).toHaveLength(2);
+    expect(await call<LessonState | null>('lesson.state')).toBeNull();
+    // The old terminal is gone; a new one opens on the new lab.
+    const r = await call<{ id: string }>('terminal.open', { target: { node: 'k8s2' }, cols: 80, rows: 24 });
+    expect(r.id).not.toBe(id);
+  });
+
+  it('a start that fails keeps the old lab', async () => {
+    const { call, fail } = await app();
+    const before = await call<LabInfo>('lab.info');
+    const msg = await fail('workspace.start', { spec: { nodes: 1, kubeProxyVersion: '1.33', backend: 'sim' }, manifest: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n    nodePort: 80\n' });
+    expect(msg).toMatch(/could not apply the manifests/);
+    expect(await call<LabInfo>('lab.info')).toEqual(before);
+    const snap = await call<{ services: { name: string }[] }>('lab.snapshot');
+    expect(snap.services.map((s) => s.name)).toContain('nginx');
+  });
+});
+
+describe('the workspace with a docker lab', () => {
+  it('maps a lost backend to backend.lost, and falls back to the same cluster on sim', async () => {
+    const brain = await createSimLab({ name: 'ws-fallback', nodes: 2, kubeProxyVersion: 'v1.33.0', backend: 'docker' }, { clock: manualClock() });
+    await brain.apply(SEED_000_MANIFEST);
+    const listeners = new Set<(e: import('../../../core/lab/backend.js').LabEvent) => void>();
+    let detached = false;
+    let closed = false;
+    // A docker lab as the workspace sees it: its cluster state (`cluster`), detach, and events.
+    const stub: Lab & { cluster: typeof brain; detach(): Promise<void> } = {
+      spec: { name: 'ws-fallback', nodes: 2, kubeProxyVersion: 'v1.33.0', backend: 'docker' },
+      cluster: brain,
+      detach: async () => { detached = true; },
+      snapshot: () => brain.snapshot(), exec: (n, c) => brain.exec(n, c), kubectl: (a) => brain.kubectl(a), apply: (m) => brain.apply(m),
+      installedRules: (n) => brain.installedRules(n), trace: (n, p, o) => brain.trace(n, p, o),
+      openTerminal: (t, s) => brain.openTerminal(t, s),
+      on: (l) => { listeners.add(l); return () => void listeners.delete(l); },
+      advance: (ms) => brain.advance(ms), reset: () => brain.reset(),
+      close: async () => { closed = true; },
+    };
+    const ws = createWorkspace({ initial: stub, env: { CHAINLAB_HOME: home }, labsDir: null, engine: async () => { throw new Error('Docker stopped'); } });
+    open.push(ws);
+    const s = createSession(ws, { shell: 'web' });
+    const events: AppEvent[] = [];
+    s.on((e) => events.push(e));
+    for (const l of listeners) l({ type: 'backend', state: 'lost', reason: 'the Docker engine stopped answering' });
+    expect(events).toContainEqual({ type: 'backend.lost', backend: 'docker', reason: 'the Docker engine stopped answering' });
+
+    const r = await s.handle({ id: 1, method: 'workspace.fallback', params: {} });
+    expect(r.ok).toBe(true);
+    const st = (r as { value: WorkspaceState }).value;
+    expect(st.current.spec).toMatchObject({ name: 'ws-fallback', backend: 'sim', nodes: 2 });
+    expect(detached).toBe(true);
+    expect(closed).toBe(false);
+    const info = await s.handle({ id: 2, method: 'lab.info', params: {} });
+    expect((info as { value: LabInfo }).value.spec.backend).toBe('sim');
+    // Nothing the user made is lost: the Service is still there, and kubectl works on the sim nodes.
+    const snap = await s.handle({ id: 3, method: 'lab.snapshot', params: {} });
+    expect((snap as { value: { services: { name: string }[] } }).value.services.map((x) => x.name)).toContain('nginx');
+    const k = await s.handle({ id: 4, method: 'kubectl', params: { args: ['get', 'svc', 'nginx'] } });
+    expect((k as { value: { exitCode: number } }).value.exitCode).toBe(0);
+    // Falling back again has nothing to fall back from.
+    const again = await s.handle({ id: 5, method: 'workspace.fallback', params: {} });
+    expect(again.ok).toBe(false);
+  });
+});
