@@ -9,8 +9,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** The newest Engine API this code is written against; newer engines are spoken to in this version. */
-export const CLIENT_API_VERSION = '1.43';
+/**
+ * The newest Engine API this code is written against; newer engines are spoken
+ * to in this version (Docker 25; Docker 29 no longer speaks anything older).
+ */
+export const CLIENT_API_VERSION = '1.44';
 /** The oldest one it can use: HostConfig.Init (1.25, Docker 1.13). */
 export const MIN_API_VERSION = '1.25';
 
@@ -265,23 +268,32 @@ const HOW_TO_FIX = [
   '  Elsewhere:      DOCKER_HOST=unix:///path/to/docker.sock, or tcp://host:2376 with DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=DIR',
 ].join('\n');
 
-/** Probes bounded in time: a TCP endpoint that drops packets must not hang `chainlab up`. */
-const PROBE_TIMEOUT_MS = 5000;
+/**
+ * Probes bounded in time: a TCP endpoint that drops packets must not hang
+ * `chainlab up` (the ping). Podman answers GET /version by running its
+ * runtime's binaries, seconds on a busy machine, hence the longer bound.
+ */
+const PING_TIMEOUT_MS = 5000;
+const VERSION_TIMEOUT_MS = 60_000;
 
 /**
  * The first engine that answers GET /version, spoken to in the negotiated API
  * version; otherwise an error that says what was tried and how to fix it.
  */
-export async function connectEngine(env: NodeJS.ProcessEnv = process.env, o: Omit<DiscoveryOptions, 'env'> = {}): Promise<Engine> {
+export async function connectEngine(env: NodeJS.ProcessEnv = process.env, o: Omit<DiscoveryOptions, 'env'> & { pingTimeoutMs?: number } = {}): Promise<Engine> {
   const found = discoverEngines({ ...o, env });
   const tried: string[] = [];
   for (const loc of found.candidates) {
-    const probe = new Docker({ ...loc.options, timeout: PROBE_TIMEOUT_MS });
     let reply: VersionReply;
+    let step = { path: '/_ping', limit: o.pingTimeoutMs ?? PING_TIMEOUT_MS, t0: Date.now() };
     try {
-      reply = (await probe.version()) as VersionReply;
+      await new Docker({ ...loc.options, timeout: step.limit }).ping();
+      step = { path: '/version', limit: VERSION_TIMEOUT_MS, t0: Date.now() };
+      reply = (await new Docker({ ...loc.options, timeout: step.limit }).version()) as VersionReply;
     } catch (e) {
-      tried.push(`${loc.source}: ${reasonOf(e, loc)}`);
+      // docker-modem ends a timed-out request as a "socket hang up": say what it was.
+      const timedOut = Date.now() - step.t0 >= step.limit;
+      tried.push(`${loc.source}: ${timedOut ? `no answer to GET ${step.path} within ${step.limit / 1000} s` : reasonOf(e, loc)}`);
       continue;
     }
     const api = negotiateApiVersion(reply, env.DOCKER_API_VERSION);

@@ -2,18 +2,19 @@
 // and fake engines (a tiny HTTP server on a unix socket: /_ping and /version).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectEngine, discoverEngines, explainEngineError, negotiateApiVersion, CLIENT_API_VERSION } from '../../../core/host/docker/connect.js';
 
 let home: string;
-let servers: Server[] = [];
+let closers: (() => Promise<void>)[] = [];
 beforeEach(() => { home = mkdtempSync(join(tmpdir(), 'cl-conn-')); });
 afterEach(async () => {
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  servers = [];
+  await Promise.all(closers.map((c) => c()));
+  closers = [];
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -38,7 +39,7 @@ async function fakeEngine(path: string, version: object = PODMAN_VERSION): Promi
     res.end('{"message":"page not found"}');
   });
   await new Promise<void>((r) => server.listen(path, r));
-  servers.push(server);
+  closers.push(() => { server.closeAllConnections(); return new Promise((r) => server.close(() => r())); });
   return seen;
 }
 
@@ -182,7 +183,7 @@ describe('connectEngine against fake engines', () => {
     const engine = await connectEngine({ HOME: home, DOCKER_HOST: `unix://${sock}` });
     expect([engine.product, engine.apiVersion, engine.podman, engine.source, engine.host]).toEqual(['Podman 4.3.1', '1.41', true, 'DOCKER_HOST', `unix://${sock}`]);
     await engine.docker.listContainers();
-    expect(seen).toEqual(['/version', '/v1.41/containers/json']);
+    expect(seen).toEqual(['/_ping', '/version', '/v1.41/containers/json']);
   });
 
   it('a newer Docker Engine is spoken to in our version; Docker Desktop is named by its platform', async () => {
@@ -227,6 +228,18 @@ describe('connectEngine against fake engines', () => {
     expect(err).toContain(`  DOCKER_HOST: connect ENOENT ${home}/none.sock — there is no such socket (is the engine installed and started?)`);
     expect(err).toContain('DOCKER_HOST is set, so only it is tried: start the engine it names, or unset DOCKER_HOST to look for the usual sockets.');
     expect(err).not.toContain('No socket at:');
+  });
+
+  it('an endpoint that accepts but never answers is given up after the ping timeout, and said so', async () => {
+    const sock = join(home, 'mute.sock');
+    const held: Socket[] = [];
+    const mute = createNetServer((c) => { held.push(c); }); // holds every connection, answers nothing
+    await new Promise<void>((r) => mute.listen(sock, r));
+    closers.push(() => { for (const c of held) c.destroy(); return new Promise((r) => mute.close(() => r())); });
+    const t0 = Date.now();
+    const err = await connectEngine({ HOME: home, DOCKER_HOST: `unix://${sock}` }, { pingTimeoutMs: 300 }).then(() => undefined, (e: Error) => e.message);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(err).toContain('  DOCKER_HOST: no answer to GET /_ping within 0.3 s');
   });
 
   it('an engine too old is passed over with the reason', async () => {
