@@ -106,6 +106,7 @@ describe('guided lab in the app, run by the host', () => {
     await p.click('[data-action=answer]');
     await expect.poll(() => checks().last().innerText(), { timeout: 10_000 }).toContain('is not the answer');
     expect(await checks().last().getAttribute('class')).not.toContain('passed');
+    await checks().last().scrollIntoViewIfNeeded();
     await shot('06-wrong-answer');
     await typeInTerminal(p, 'kubectl', "kubectl delete pod -n kube-system $(kubectl get pods -n kube-system -o wide | grep kube-proxy | grep k8s2 | awk '{print $1}')\n");
     await expect.poll(() => terminalText(p, 'kubectl'), { timeout: 15_000 }).toMatch(/pod "kube-proxy-\S+" deleted/);

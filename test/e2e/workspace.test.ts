@@ -44,6 +44,8 @@ describe('workspace and verification in the window', () => {
     await expect(p.locator('.node[data-node]').count()).resolves.toBe(3);
     await expect(p.locator('.statusbar').innerText()).resolves.toMatch(/3 nodes/);
     await expect(p.locator('.titlebar .chip').first().innerText()).resolves.toMatch(/sim · 3 nodes/);
+    // It started with nginx (the dialog's default): the Service is there.
+    await p.locator('[data-service="default/nginx"]').waitFor({ timeout: 15_000 });
     // The terminals belong to the new lab: k8s3 has a shell.
     await typeInTerminal(p, 'k8s3', 'hostname\n');
     await expect.poll(() => terminalText(p, 'k8s3'), { timeout: 15_000 }).toMatch(/^k8s3\s*$/m);

@@ -93,3 +93,40 @@ export function backendBlocked(backends: readonly BackendStatus[] | undefined, k
   if (b === undefined) return 'this build does not say whether Docker is available';
   return b.available ? null : b.detail;
 }
+
+/** What "New lab" can start with: seed 000's nginx Deployment and its NodePort Service, as the articles do. */
+export const NGINX_STARTER = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx
+  namespace: default
+spec:
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - image: nginx
+        name: nginx
+        ports:
+        - containerPort: 80
+          name: http
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: nginx
+  namespace: default
+spec:
+  type: NodePort
+  ports:
+  - port: 80
+    name: http
+    targetPort: 80
+  selector:
+    app: nginx
+`;
