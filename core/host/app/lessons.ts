@@ -147,8 +147,6 @@ export class Lessons {
         throw requestError(`lab '${id}' runs on the ${backends.join(' and ')} backend${backends.length > 1 ? 's' : ''}, not on ${backend}; open it with backend ${backends[0]!}`, 'backend');
       }
       const progress = fitted(loaded, fresh ? null : await readProgress(this.opts.env, id));
-      // One lesson per workspace: the one open ends here (its progress is already saved).
-      this.drop(false);
       let runner: LabRunner | undefined;
       await this.ws.replace(async () => {
         let made: OpenedLab | undefined;
@@ -166,6 +164,8 @@ export class Lessons {
         return made;
       }, backend, 'lesson');
       const r = runner!;
+      // One lesson per workspace: the one open before ends here (its progress saved); it stays open if this one failed.
+      this.drop(false);
       this.runner = r;
       this.warning = undefined;
       this.offRunner = r.on(() => this.schedule());
@@ -226,10 +226,16 @@ export class Lessons {
     });
   }
 
-  resetStep(): Promise<LessonState> { return this.act((r) => r.resetStep()); }
-  resetLab(): Promise<LessonState> { return this.act((r) => r.resetLab()); }
+  /** Resets rebuild the cluster in place, which only the sim backend can do. */
+  private canRebuild(r: LabRunner, what: string): void {
+    if (r.lab.spec.backend !== 'sim') throw requestError(`${what} rebuilds the cluster, which the ${r.lab.spec.backend} backend cannot do in place; open the lesson again with "start over" instead`);
+  }
+
+  resetStep(): Promise<LessonState> { return this.act((r) => { this.canRebuild(r, 'resetting the step'); return r.resetStep(); }); }
+  resetLab(): Promise<LessonState> { return this.act((r) => { this.canRebuild(r, 'resetting the lab'); return r.resetLab(); }); }
   goTo(index: number): Promise<LessonState> {
     return this.act(async (r) => {
+      this.canRebuild(r, 'jumping to a step');
       if (index > r.steps.length) throw requestError(`there are ${r.steps.length} steps (0 to ${r.steps.length - 1}; ${r.steps.length} is the end)`, 'index');
       await r.goTo(index);
     });

@@ -118,6 +118,7 @@ export class Workspace {
   constructor(private readonly opts: WorkspaceOptions) {
     this.env = opts.env ?? process.env;
     this.cur = { lab: opts.initial, release: () => opts.initial.close() };
+    this.watchBackend();
     const dir = opts.labsDir;
     this.lessons = dir === null ? null : new Lessons(this, {
       labsDir: () => dir ?? projectPath('labs', 'the labs folder is missing from this installation'),
@@ -160,6 +161,17 @@ export class Workspace {
   }
 
   private invalidate(): void { this.probed = null; }
+
+  private offBackend: () => void = () => undefined;
+  /** When the current lab's backend is lost, the backends' state is looked at again (Docker is no longer available). */
+  private watchBackend(): void {
+    this.offBackend();
+    this.offBackend = this.cur.lab.on((e) => {
+      if (e.type !== 'backend') return;
+      this.invalidate();
+      this.emit({ type: 'changed' });
+    });
+  }
 
   private engine(): Promise<Engine> {
     return withTimeout(this.opts.engine ? this.opts.engine() : connectEngine(this.env as NodeJS.ProcessEnv), ENGINE_TIMEOUT_MS, 'the Docker engine');
@@ -271,6 +283,7 @@ export class Workspace {
     const previous = this.cur;
     this.cur = next;
     this.invalidate();
+    this.watchBackend();
     this.emit({ type: 'switch', lab: next.lab, previous: previous.lab, reason });
     if (releaseOld) await previous.release();
   }
@@ -283,7 +296,7 @@ export class Workspace {
   start(c: ClusterSpec, manifest?: string): Promise<WorkspaceCore> {
     return this.serial(async () => {
       const spec = labSpecOf(c, c.backend === 'docker' ? `app-${Date.now().toString(36)}` : 'chainlab');
-      await this.replace(async () => {
+      await this.replaceNow(async () => {
         const next = await this.open(spec);
         if (manifest !== undefined && manifest.trim() !== '') {
           const r = await next.lab.apply(manifest);
@@ -299,11 +312,12 @@ export class Workspace {
     });
   }
 
-  /**
-   * Makes the lab `make` opens current (lessons: the runner starts it and runs the setup).
-   * Not serialized with start/attach: callers hold the order (lessons run one at a time).
-   */
-  async replace(make: () => Promise<OpenedLab>, backend: BackendKind, reason: Extract<WorkspaceEvent, { type: 'switch' }>['reason']): Promise<void> {
+  /** Makes the lab `make` opens current (a lesson: its runner starts the cluster and runs the setup), in turn with other changes. */
+  replace(make: () => Promise<OpenedLab>, backend: BackendKind, reason: Extract<WorkspaceEvent, { type: 'switch' }>['reason']): Promise<void> {
+    return this.serial(() => this.replaceNow(make, backend, reason));
+  }
+
+  private async replaceNow(make: () => Promise<OpenedLab>, backend: BackendKind, reason: Extract<WorkspaceEvent, { type: 'switch' }>['reason']): Promise<void> {
     if (this.closed) throw new Error('the app is closing');
     if (backend === 'docker' && this.current.spec.backend === 'docker') {
       // Only one docker lab at a time holds the node network: the old one goes first.
@@ -336,7 +350,7 @@ export class Workspace {
       if (this.current.spec.backend === 'docker' && this.current.spec.name === name) throw new Error(`docker lab ${name} is already the current lab`);
       const stored = await this.stored(name);
       if (stored === null) throw new Error(`docker lab ${name} has no saved state under ${labDir(this.env, name)}; it cannot be attached, only removed`);
-      await this.replace(async () => {
+      await this.replaceNow(async () => {
         const engine = await this.engine();
         const clock = realtimeClock({ offsetMs: stored.clockOffsetMs });
         const brain = await restoreSimLab(stored.state, { clock, ...(stored.user ? { user: stored.user } : {}) });
@@ -404,6 +418,7 @@ export class Workspace {
   /** Closes the current lab (app exit). */
   async close(): Promise<void> {
     this.closed = true;
+    this.offBackend();
     await this.lessons?.shutdown();
     await this.serial(() => this.cur.release());
   }

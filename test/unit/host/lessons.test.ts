@@ -12,6 +12,7 @@ import type { AppEvent, LabInfo, LessonCard, LessonState, WorkspaceState } from 
 import type { Lab, LabSpec } from '../../../core/lab/backend.js';
 import { progressPath } from '../../../core/host/lab/progress.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { labDir, writeLab } from '../../../core/host/lab/store.js';
 
 const simOnManualClock = (spec: LabSpec): Promise<Lab> => createSimLab(spec, { clock: manualClock() });
 
@@ -140,6 +141,19 @@ describe('lessons on the host', () => {
     expect(solved.current).toBe(5);
   });
 
+  it('a step that waits for the cluster passes by itself: the host polls its checks', async () => {
+    const { call, events } = await app();
+    await call<LessonState>('lesson.open', { id: 'kill-kube-proxy' });
+    await call<LessonState>('lesson.goTo', { index: 3 });
+    // Made from the app (not typed in a terminal), then time passes for kube-proxy on k8s3 to sync.
+    const r = await call<{ exitCode: number }>('kubectl', { args: ['expose', 'deployment', 'nginx', '--name=nginx-2', '--port=8080', '--target-port=80'] });
+    expect(r.exitCode).toBe(0);
+    await call('lab.advance', { ms: 2000 });
+    const after = await until('step 4 passed by polling', () => { const l = lastLesson(events); return l && l.current === 4 ? l : undefined; });
+    expect(after.steps[3]!.done).toBe(true);
+    expect(after.commands).toEqual([]);
+  });
+
   it('refuses a backend the lab does not list, and an unknown lab', async () => {
     const { call, fail } = await app();
     const cards = await call<LessonCard[]>('lesson.list');
@@ -179,6 +193,51 @@ describe('lessons on the host', () => {
 });
 
 describe('the workspace with a docker lab', () => {
+  it('shows Docker and the labs it holds that this app does not own; removes one', async () => {
+    const env = { CHAINLAB_HOME: home };
+    const brain = await createSimLab({ name: 'old-one', nodes: 2, kubeProxyVersion: 'v1.33.0', backend: 'docker' }, { clock: manualClock() });
+    await writeLab(labDir(env, 'old-one'), { format: 'chainlab-lab/1', name: 'old-one', savedAt: Date.now(), clockOffsetMs: 0, state: brain.toJSON() });
+    await brain.close();
+    const containers = [
+      { Id: 'c1', State: 'running', Labels: { 'chainlab.lab': 'old-one', 'chainlab.node': 'k8s1' } },
+      { Id: 'c2', State: 'running', Labels: { 'chainlab.lab': 'old-one', 'chainlab.node': 'k8s2' } },
+      { Id: 'c3', State: 'exited', Labels: { 'chainlab.lab': 'crashed', 'chainlab.node': 'k8s1' } },
+    ];
+    const removed: string[] = [];
+    const labelled = (filters: string | undefined): typeof containers => {
+      const want = (JSON.parse(filters ?? '{}') as { label?: string[] }).label ?? [];
+      return containers.filter((c) => want.every((w) => { const [k, v] = w.split('='); return v === undefined ? k! in c.Labels : (c.Labels as Record<string, string>)[k!] === v; }));
+    };
+    // A Docker engine as dockerode shows it, with just what the workspace asks.
+    const docker = {
+      listContainers: async (o: { filters?: string }) => labelled(o.filters).filter((c) => !removed.includes(c.Id)),
+      listNetworks: async () => [],
+      getImage: () => ({ inspect: async () => ({ Id: 'sha256:1', Size: 1, Created: '2026-01-01' }) }),
+      getContainer: (id: string) => ({ remove: async () => { removed.push(id); } }),
+      getNetwork: () => ({ remove: async () => undefined }),
+    };
+    const initial = await simOnManualClock(DEFAULT_SPEC);
+    const ws = createWorkspace({ initial, env, labsDir: null, engine: async () => ({ docker: docker as never, source: '/run/fake-docker.sock', version: '28.2.2' }) });
+    open.push(ws);
+    const s = createSession(ws, { shell: 'web' });
+    const r = await s.handle({ id: 1, method: 'workspace.state', params: {} });
+    const st = (r as { value: WorkspaceState }).value;
+    expect(st.backends).toContainEqual({ kind: 'docker', available: true, detail: 'Docker Engine 28.2.2 at /run/fake-docker.sock' });
+    expect(st.backends.find((b) => b.kind === 'sim')?.available).toBe(true);
+    expect(st.leftovers).toEqual([
+      { name: 'crashed', backend: 'docker', nodes: expect.any(Array) as string[], attachable: false },
+      { name: 'old-one', backend: 'docker', nodes: ['k8s1', 'k8s2'], attachable: true },
+    ]);
+    const events: AppEvent[] = [];
+    s.on((e) => events.push(e));
+    const rm = await s.handle({ id: 2, method: 'workspace.remove', params: { name: 'old-one' } });
+    expect(rm.ok).toBe(true);
+    expect(removed.sort()).toEqual(['c1', 'c2']);
+    expect((rm as { value: WorkspaceState }).value.leftovers.map((l) => l.name)).toEqual(['crashed']);
+    expect(existsSync(labDir(env, 'old-one'))).toBe(false);
+    await until('a workspace event', () => events.find((e) => e.type === 'workspace'));
+  });
+
   it('maps a lost backend to backend.lost, and falls back to the same cluster on sim', async () => {
     const brain = await createSimLab({ name: 'ws-fallback', nodes: 2, kubeProxyVersion: 'v1.33.0', backend: 'docker' }, { clock: manualClock() });
     await brain.apply(SEED_000_MANIFEST);
