@@ -185,7 +185,7 @@ export class Workspace {
     } catch (e) {
       return { backends: [sim, { kind: 'docker', available: false, detail: `${(e as Error).message}. Start Docker (Docker Engine, Docker Desktop or Podman), then look again.` }], leftovers: [] };
     }
-    const where = `Docker Engine ${engine.version} at ${engine.source}`;
+    const where = `${engine.product} at ${engine.host}`;
     let docker: BackendStatus;
     try {
       const img = await withTimeout(imageStatus(engine.docker), ENGINE_TIMEOUT_MS, 'the Docker engine');

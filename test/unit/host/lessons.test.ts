@@ -217,12 +217,12 @@ describe('the workspace with a docker lab', () => {
       getNetwork: () => ({ remove: async () => undefined }),
     };
     const initial = await simOnManualClock(DEFAULT_SPEC);
-    const ws = createWorkspace({ initial, env, labsDir: null, engine: async () => ({ docker: docker as never, source: '/run/fake-docker.sock', version: '28.2.2' }) });
+    const ws = createWorkspace({ initial, env, labsDir: null, engine: async () => ({ docker: docker as never, source: '/run/fake-docker.sock', host: 'unix:///run/fake-docker.sock', version: '28.2.2', product: 'Docker Engine 28.2.2', apiVersion: '1.44', podman: false }) });
     open.push(ws);
     const s = createSession(ws, { shell: 'web' });
     const r = await s.handle({ id: 1, method: 'workspace.state', params: {} });
     const st = (r as { value: WorkspaceState }).value;
-    expect(st.backends).toContainEqual({ kind: 'docker', available: true, detail: 'Docker Engine 28.2.2 at /run/fake-docker.sock' });
+    expect(st.backends).toContainEqual({ kind: 'docker', available: true, detail: 'Docker Engine 28.2.2 at unix:///run/fake-docker.sock' });
     expect(st.backends.find((b) => b.kind === 'sim')?.available).toBe(true);
     expect(st.leftovers).toEqual([
       { name: 'crashed', backend: 'docker', nodes: expect.any(Array) as string[], attachable: false },
