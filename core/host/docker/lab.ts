@@ -25,6 +25,10 @@ import { dnsRecords, writeDnsScript } from './dns.js';
 import { isKubectlLine, KUBECTL_STUB, manifestFileOf, pipeIntoNode, splitKubectlPipeline } from './kubectl-line.js';
 import { lineWithReadBack, nodeSyncScript, splitLineOutput, splitNodeSyncOutput, stateChunks } from './sync-script.js';
 import { traceResultOf } from '../../lab/trace-result.js';
+import type { VerifyResult } from '../../lab/backend.js';
+import { CLUSTER_CIDR } from '../../lab/cluster/bootstrap.js';
+import { SERVICE_CIDR } from '../../lab/cluster/service.js';
+import { verifyPacket, type VerifySeams } from './verify.js';
 
 export const LAB_LABEL = 'chainlab.lab';
 export const NODE_LABEL = 'chainlab.node';
@@ -447,6 +451,18 @@ export class DockerLab implements Lab {
     if (!simNode) throw new Error(`no node named "${node}"`);
     const t = tracePacket(rules, describeNode(this.brain.runtime, simNode), packet, { seed: opts.seed ?? 1, conntrack: new ConntrackTable() });
     return traceResultOf(t);
+  }
+
+  /** Sends the packet for real in the lab and sets what the kernel did against the prediction (verify.ts). */
+  async verify(node: string, packet: Packet, seams?: VerifySeams): Promise<VerifyResult> {
+    const rt = this.brain.runtime;
+    const snap = await this.brain.snapshot();
+    return verifyPacket({
+      docker: this.docker, network: `chainlab-${this.spec.name}`,
+      nodes: this.nodes.map((b) => ({ name: b.name, ip: rt.node(b.name)!.ip, container: b.container, pods: b.pods })),
+      describe: (n) => describeNode(rt, rt.node(n)!),
+      pods: snap.pods, clusterCIDR: CLUSTER_CIDR, serviceCIDR: SERVICE_CIDR,
+    }, node, packet, seams);
   }
 
   async openTerminal(target: { node: string } | { console: true }, size: { cols: number; rows: number }): Promise<TerminalSession> {

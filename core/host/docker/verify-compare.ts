@@ -17,6 +17,10 @@
 //   while the packet is in flight. Only rules in chains the prediction walked,
 //   and in the chains those risen rules jump to, are looked at; a rise
 //   anywhere else belongs to other traffic and is left out (`noise`).
+// - Where it went: the conntrack entry's reply tuple (DNAT: reply source;
+//   SNAT/MASQUERADE: reply destination). A refused TCP connection leaves no
+//   entry (the kernel deletes one whose only reply is a RST): then the DNAT rule
+//   whose counter rose is the evidence, and the source rewrite is not compared.
 // - Policies (`:CHAIN ACCEPT`) are not compared: their counters rise for any
 //   packet that falls through, ours or not.
 import type { Ruleset, TableName } from '../../engine/iptables/model.js';
@@ -190,6 +194,12 @@ function jumpOf(rule: string): string | null {
 }
 const TARGETS = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'MARK', 'CONNMARK', 'LOG', 'NOTRACK', 'CT', 'TPROXY', 'NFLOG', 'TRACE', 'QUEUE', 'NFQUEUE', 'CHECKSUM', 'TCPMSS']);
 
+/** The target of the DNAT rule whose counter rose (nat: first packet only), when exactly one did. */
+function dnatOfRules(risen: RisenRule[]): string | null {
+  const to = [...new Set(risen.filter((r) => r.table === 'nat').map((r) => / -j DNAT --to-destination (\S+)/.exec(r.rule)?.[1]).filter((x): x is string => x !== undefined))];
+  return to.length === 1 ? to[0]! : null;
+}
+
 function matchedKeys(steps: TraceStep[]): Set<string> {
   return new Set(steps.filter((s) => s.matched && s.ruleNumber > 0).map((s) => keyOf(s.table, s.rule)));
 }
@@ -206,12 +216,14 @@ function distance(path: PredictedPath, risen: RisenRule[]): number {
 export function compareVerify(input: CompareInput): Comparison {
   const { counters, conntrack, answer } = input;
   const dis: string[] = [];
-  const dnatTo = conntrack ? dnatOf(conntrack) : null;
+  // Without an entry (the kernel deletes one whose only reply was a RST: a
+  // refused connection), the DNAT rule whose counter rose says where it went.
+  const dnatTo = conntrack ? dnatOf(conntrack) : dnatOfRules(counters.risen);
   const snatTo = conntrack ? snatOf(conntrack) : null;
 
   // Choose the predicted path to compare with: among those that DNAT where the
-  // kernel did, the one closest to the counters (without an entry: the closest).
-  const sameTarget = conntrack ? input.paths.filter((p) => p.trace.dnatTo === dnatTo) : [];
+  // kernel did, the one closest to the counters.
+  const sameTarget = input.paths.filter((p) => p.trace.dnatTo === dnatTo);
   const pool = sameTarget.length > 0 ? sameTarget : input.paths;
   const path = [...pool].sort((a, b) => distance(a, counters.risen) - distance(b, counters.risen) || b.probability - a.probability)[0];
   if (path === undefined) throw new Error('the engine found no path for the packet');
@@ -238,7 +250,6 @@ export function compareVerify(input: CompareInput): Comparison {
   // Rules: nat exactly (first packet only), other tables at least once.
   const risenKeys = new Set(mine.map((r) => keyOf(r.table, r.rule)));
   const predicted = matchedKeys(t.steps);
-  const unobservable = conntrack === null && t.verdict !== 'ACCEPT';
   for (const s of t.steps) {
     if (!s.matched || s.ruleNumber === 0) continue;
     if (!risenKeys.has(keyOf(s.table, s.rule))) dis.push(`The prediction matches ${s.table} rule \`${s.rule}\` (${s.hook}), but its packet counter did not rise.`);
@@ -251,13 +262,13 @@ export function compareVerify(input: CompareInput): Comparison {
   dis.length = 0;
   dis.push(...uniq);
 
-  // Where the connection went (only observable when the kernel kept an entry).
+  // Where the connection went; the source rewrite only an entry shows.
   const targets = input.outcomes.map((o) => `${o.dnatTo ?? 'no DNAT'} (${pct(o.probability)})`).join(', ');
-  if (!unobservable) {
-    if (!input.outcomes.some((o) => o.dnatTo === dnatTo)) {
-      if (dnatTo === null) dis.push(`The prediction DNATs the packet (${targets}), but the kernel did not rewrite its destination${conntrack === null ? ' (no conntrack entry for it was found)' : ''}.`);
-      else dis.push(`The kernel DNATed the packet to ${dnatTo}, which is none of the predicted outcomes: ${targets}.`);
-    }
+  if (!input.outcomes.some((o) => o.dnatTo === dnatTo)) {
+    if (dnatTo === null) dis.push(`The prediction DNATs the packet (${targets}), but the kernel did not rewrite its destination.`);
+    else dis.push(`The kernel DNATed the packet to ${dnatTo}, which is none of the predicted outcomes: ${targets}.`);
+  }
+  if (conntrack !== null) {
     const o = input.outcomes.find((x) => x.dnatTo === dnatTo);
     const predictedSnat = o ? o.masquerade || o.snatTo !== null : t.masquerade || t.snatTo !== null;
     const predictedSnatTo = o ? o.snatTo : t.snatTo;

@@ -86,6 +86,15 @@ describe('verify: prediction against what the kernel did', () => {
     expect(c.rulesHit).not.toContain('nat -A INPUT -j KUBE-NOISE');
   });
 
+  it('without a conntrack entry (a refused connection), takes the DNAT target from the DNAT rule that rose', () => {
+    const c = compare(toSep2, null, { kind: 'refused', text: 'connection refused' });
+    expect(c.dnatTo).toBe('10.244.2.5:80');
+    expect(c.disagreements).toEqual([]);
+    const none = compare([['nat', 'PREROUTING', 1], ['nat', 'KUBE-SERVICES', 1]], null, { kind: 'refused', text: 'connection refused' });
+    expect(none.dnatTo).toBeNull();
+    expect(none.disagreements).toContain('The prediction DNATs the packet (10.244.2.5:80 (50 %), 10.244.1.5:80 (50 %)), but the kernel did not rewrite its destination.');
+  });
+
   it('reports a DNAT target that no predicted outcome has', () => {
     const c = compare(toSep2, ctTo('10.244.3.7'), http200);
     expect(c.disagreements).toEqual(['The kernel DNATed the packet to 10.244.3.7:80, which is none of the predicted outcomes: 10.244.2.5:80 (50 %), 10.244.1.5:80 (50 %).']);

@@ -22,7 +22,7 @@ function agentPath(): string {
 }
 
 /** Runs `fn` on the docker lab behind a stored lab's cluster state, then lets go of its nodes (they keep running). */
-async function onDockerNodes<T>(brain: SimLab, fn: (lab: Awaited<ReturnType<typeof attachDockerLab>>) => Promise<T>): Promise<T> {
+export async function onDockerNodes<T>(brain: SimLab, fn: (lab: Awaited<ReturnType<typeof attachDockerLab>>) => Promise<T>): Promise<T> {
   const dl = await attachDockerLab(brain.spec, { agentPath: agentPath(), brain });
   try {
     return await fn(dl);
@@ -102,7 +102,7 @@ function usageError(io: CliIO, cmd: string, message: string): number {
 }
 
 /** The lab a command means: --lab, or the only one there is. */
-async function pickLab(io: CliIO, cmd: string, name: string | undefined): Promise<string | number> {
+export async function pickLab(io: CliIO, cmd: string, name: string | undefined): Promise<string | number> {
   if (name !== undefined) {
     if (!LAB_NAME.test(name)) return usageError(io, cmd, `"${name}" is not a lab name (lower-case letters, digits and '-')`);
     const labs = await listLabs(io.env);
@@ -121,7 +121,7 @@ async function pickLab(io: CliIO, cmd: string, name: string | undefined): Promis
   return usageError(io, cmd, `${labs.length} labs exist (${labs.join(', ')}); choose one with --lab NAME`);
 }
 
-async function guarded(io: CliIO, cmd: string, fn: () => Promise<number>): Promise<number> {
+export async function guarded(io: CliIO, cmd: string, fn: () => Promise<number>): Promise<number> {
   try {
     return await fn();
   } catch (e) {
