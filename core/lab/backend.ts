@@ -22,6 +22,11 @@ export interface LabSpec {
   restartKubeProxy?: boolean;
   /** Seed for every random choice (names, hashes, statistic), so a lab replays identically. */
   seed?: number;
+  /**
+   * The nodes' network, a /24 such as `192.168.50.0/24` (default 192.168.49.0/24,
+   * minikube's): node i gets `.2+i`. Docker labs running side by side each take their own.
+   */
+  nodeSubnet?: string;
 }
 
 /** What a terminal would show for one command line. */

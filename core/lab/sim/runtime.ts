@@ -67,12 +67,21 @@ export const BACKOFF_MAX_MS = 300_000;
 
 const podKey = (o: KubeObject): string => `${o.metadata.namespace}/${o.metadata.name}`;
 
+/** The first three octets of the nodes' /24 (`192.168.49` unless the spec names another). */
+export function nodeNetworkPrefix(spec: LabSpec): string {
+  const s = spec.nodeSubnet ?? '192.168.49.0/24';
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.0\/24$/.exec(s);
+  if (!m || m.slice(1).some((o) => Number(o) > 255)) throw new Error(`nodeSubnet ${s}: give a /24 such as 192.168.50.0/24`);
+  return m.slice(1, 4).join('.');
+}
+
 export function nodePlans(spec: LabSpec, names?: string[]): NodePlan[] {
   const n = Math.max(1, Math.min(50, spec.nodes));
+  const net = nodeNetworkPrefix(spec);
   return Array.from({ length: n }, (_, i) => ({
     name: names?.[i] ?? `k8s${i + 1}`,
     role: i === 0 ? 'control-plane' : 'worker',
-    ip: `192.168.49.${2 + i}`,
+    ip: `${net}.${2 + i}`,
     podCIDR: `10.244.${i}.0/24`,
   }));
 }
