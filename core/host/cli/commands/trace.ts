@@ -167,7 +167,7 @@ function cidr(name: string, text: string): string {
 }
 
 function buildInputs(f: Flags): { node: NodeDescription; packet: Packet; seed: number; runs: number | null } {
-  if (f.rules === undefined) throw new FlagError(f.verify ? '--verify needs --lab NAME (a docker lab): a saved ruleset has no kernel to send the packet through' : '--rules is required (or --lab NAME)');
+  if (f.rules === undefined) throw new FlagError('--rules is required (or --lab NAME)');
   if (f.nodeIps.length === 0) throw new FlagError('--node-ip is required (the node\'s own address, like 192.168.0.2/24)');
   const { packet, seed, runs } = buildPacket(f);
   const node: NodeDescription = {
@@ -226,6 +226,7 @@ export const run: Command = async (argv: string[], io: CliIO) => {
       const onLab = buildPacket(parsed);
       return await runOnLab(parsed, parsed.lab, onLab.packet, onLab.seed, io);
     }
+    if (parsed.verify) throw new FlagError('--verify needs --lab NAME (a docker lab): a saved ruleset has no kernel to send the packet through');
     if (parsed.node !== undefined) throw new FlagError('--node names a node of a lab: give --lab NAME too');
     inputs = buildInputs(parsed);
   } catch (e) {
