@@ -9,7 +9,7 @@ import { cloneRule } from './clone.js';
 import type { Chain, Rule, Table } from './model.js';
 import { BUILTIN_CHAINS, emptyCounters } from './model.js';
 import { formatRuleSpec } from './save.js';
-import { isKnownTarget } from './specs.js';
+import { isKnownTarget, TARGET_OPTIONS } from './specs.js';
 
 /** Chain lookup by name in O(1): big dumps have thousands of chains. Rebuilt when the chain list changes. */
 const chainIndex = new WeakMap<Chain[], Map<string, Chain>>();
@@ -35,7 +35,29 @@ function rebuildIndex(chains: Chain[]): Map<string, Chain> {
   return m;
 }
 
+/**
+ * The chain found last: iptables-save lists a chain's rules together, so a
+ * restore asks for the same chain line after line, and a string comparison is
+ * cheaper than hashing a fresh name. Valid while the table has the same chain
+ * array of the same length (as the index above) and the chain its name.
+ */
+let hitChains: Chain[] | undefined;
+let hitLength = 0;
+let hitChain: Chain | undefined;
+
 export function lookupChain(table: Table, name: string): Chain | undefined {
+  const chains = table.chains;
+  if (chains === hitChains && chains.length === hitLength && hitChain!.name === name) return hitChain;
+  const c = lookupIndexed(table, name);
+  if (c !== undefined) {
+    hitChains = chains;
+    hitLength = chains.length;
+    hitChain = c;
+  }
+  return c;
+}
+
+function lookupIndexed(table: Table, name: string): Chain | undefined {
   let m = indexOf(table.chains);
   if (m === undefined || m.size !== table.chains.length) m = rebuildIndex(table.chains);
   const c = m.get(name);
@@ -94,10 +116,13 @@ function chainFor(table: Table, name: string | undefined): Chain | undefined {
   return lookupChain(table, name) ?? (isBuiltinChain(table, name) ? addChain(table, name) : undefined);
 }
 
+/** isKnownTarget as a set: a chain name is hashed once for this and the chain lookup (a property lookup interns it first). */
+const KNOWN_TARGETS = new Set(Object.keys(TARGET_OPTIONS));
+
 /** Checks the -j target: a known target or a chain of this table. `lenient` accepts unknown extension targets. */
 function checkTarget(table: Table, rule: Rule, lenient: boolean): ApplyResult | undefined {
   const t = rule.target;
-  if (t === undefined || isKnownTarget(t.name) || lookupChain(table, t.name) !== undefined) return undefined;
+  if (t === undefined || KNOWN_TARGETS.has(t.name) || lookupChain(table, t.name) !== undefined) return undefined;
   if (lenient && /^[A-Z0-9_]+$/.test(t.name) && t.options.length > 0) return undefined;
   return fail(`no chain or target named ${t.name}`, `iptables v1.8.9 (nf_tables): Chain '${t.name}' does not exist\nTry \`iptables -h' or 'iptables --help' for more information.`, 2);
 }

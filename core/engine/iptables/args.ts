@@ -5,7 +5,7 @@
 // is reported where it is missing.
 
 import type { MatchModule, ModuleOption, Negatable, Rule, Target } from './model.js';
-import { isKnownMatch as isKnownMatchSpec, isKnownTarget as isKnownTargetSpec, optionArity } from './specs.js';
+import { isKnownMatch as isKnownMatchSpec, isKnownTarget as isKnownTargetSpec, optionArity, TARGET_OPTIONS } from './specs.js';
 import type { Token } from './tokens.js';
 
 export type CommandName =
@@ -84,9 +84,23 @@ const FLAGS: Record<string, 'numeric' | 'verbose' | 'exact' | 'lineNumbers' | 'w
   '--line-numbers': 'lineNumbers',
   '-w': 'wait', '--wait': 'wait',
 };
-const SPECIAL_WORDS = new Set<string>([
-  ...Object.keys(COMMANDS), ...Object.keys(CORE), ...Object.keys(FLAGS),
-  '-t', '--table', '-f', '--fragment', '-m', '--match', '-j', '--jump', '-g', '--goto', '-c', '--set-counters',
+type FixedWord = 'table' | 'fragment' | 'match' | 'jump' | 'goto' | 'counters';
+/** What a fixed (non-module) option word is: one map lookup tells them from module options (most words of a big dump). */
+interface Special {
+  command?: CommandName;
+  flag?: 'numeric' | 'verbose' | 'exact' | 'lineNumbers' | 'wait';
+  core?: CoreField;
+  word?: FixedWord;
+}
+const FIXED: Record<string, FixedWord> = {
+  '-t': 'table', '--table': 'table', '-f': 'fragment', '--fragment': 'fragment', '-m': 'match', '--match': 'match',
+  '-j': 'jump', '--jump': 'jump', '-g': 'goto', '--goto': 'goto', '-c': 'counters', '--set-counters': 'counters',
+};
+const SPECIAL = new Map<string, Special>([
+  ...Object.entries(COMMANDS).map(([w, command]): [string, Special] => [w, { command }]),
+  ...Object.entries(CORE).map(([w, core]): [string, Special] => [w, { core }]),
+  ...Object.entries(FLAGS).map(([w, flag]): [string, Special] => [w, { flag }]),
+  ...Object.entries(FIXED).map(([w, word]): [string, Special] => [w, { word }]),
 ]);
 /** Letters that may be bundled as in `-nvL`. */
 const BUNDLE = new Set(['n', 'v', 'x', 'L', 'S', 'F', 'Z', 'X', 'w']);
@@ -125,6 +139,8 @@ export function intern(s: string): string {
   if (INTERNED.size < INTERN_MAX) INTERNED.set(s, s);
   return s;
 }
+const TARGET_NAMES = new Map<string, string>(Object.keys(TARGET_OPTIONS).map((k) => [k, k]));
+const targetName = (s: string): string => TARGET_NAMES.get(s) ?? s;
 /** `--comment` → `comment`, the slice made once per distinct option word. */
 const OPTION_NAMES = new Map<string, string>();
 function optionName(w: string): string {
@@ -173,8 +189,33 @@ export function parseArgs(input: readonly Token[]): ParseArgsResult {
   return r;
 }
 
+/**
+ * Scratch lists, reused from rule to rule: a rule's matches and each module's
+ * options are collected here and copied once, at their exact size, by
+ * compact(). Growing fresh arrays by push reserved 16 slots each and copied
+ * them again at the end. parseArgs runs to completion without callbacks, so
+ * one set of scratch lists is enough.
+ */
+const scratchMatches: MatchModule[] = [];
+const scratchOptions: ModuleOption[][] = [];
+let scratchUsed = 0;
+function scratchList(): ModuleOption[] {
+  let a = scratchOptions[scratchUsed];
+  if (a === undefined) {
+    a = [];
+    scratchOptions.push(a);
+  } else a.length = 0;
+  scratchUsed++;
+  return a;
+}
+
 function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
-  const rule: Rule = { matches: [] };
+  scratchMatches.length = 0;
+  scratchUsed = 0;
+  // Built from {} (4 in-object slots) rather than { matches } (1 slot): most
+  // rules then need no separate property store. Same key order as before.
+  const rule = {} as Rule;
+  rule.matches = scratchMatches;
   const out: ParsedArgs = { numeric: false, verbose: false, exact: false, lineNumbers: false, rule, hasRuleSpec: false };
   let invert = false;
   let invertAt = -1;
@@ -195,8 +236,8 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       return { ok: false, error: { token: i, message: `unexpected word '${w}'`, tool: `Bad argument \`${w}'\n${TRY}`, exit: 2 } };
     }
     // One set lookup tells the few fixed words from module options (most words of a big dump).
-    const special = SPECIAL_WORDS.has(w);
-    const cmd = special ? COMMANDS[w] : undefined;
+    const special = SPECIAL.get(w);
+    const cmd = special?.command;
     if (cmd !== undefined) {
       if (invert) return usageError(invertAt, `'!' cannot negate ${w}`, `unexpected ! flag before ${w}`);
       if (out.command !== undefined) {
@@ -230,7 +271,7 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       out.command = c;
       continue;
     }
-    if (special && (w === '-t' || w === '--table')) {
+    if (special?.word === 'table') {
       const next = tokens[i + 1];
       if (next === undefined || isOptionWord(next)) return missingArgument(i + 1, w);
       if (out.table !== undefined) return usageError(i, 'only one table may be given', 'multiple -t flags not allowed');
@@ -238,7 +279,7 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       i++;
       continue;
     }
-    const flag = special ? FLAGS[w] : undefined;
+    const flag = special?.flag;
     if (flag !== undefined) {
       if (flag === 'wait') {
         if (isNumberWord(tokens[i + 1])) i++;
@@ -247,7 +288,7 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       out[flag] = true;
       continue;
     }
-    const core = special ? CORE[w] : undefined;
+    const core = special?.core;
     if (core !== undefined) {
       let inv = invert;
       invert = false;
@@ -268,36 +309,37 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       i++;
       continue;
     }
-    if (special && (w === '-f' || w === '--fragment')) {
+    if (special?.word === 'fragment') {
       rule.fragment = { invert, value: true };
       invert = false;
       out.hasRuleSpec = true;
       continue;
     }
-    if (special && (w === '-m' || w === '--match')) {
+    if (special?.word === 'match') {
       if (invert) return usageError(invertAt, "'!' cannot negate -m", 'unexpected ! flag before --match');
       const next = tokens[i + 1];
       if (next === undefined || isOptionWord(next)) return missingArgument(i + 1, w);
-      const m: MatchModule = { name: intern(next.text), options: [] };
+      const m: MatchModule = { name: intern(next.text), options: scratchList() };
       rule.matches.push(m);
       context = { kind: 'match', module: m };
       out.hasRuleSpec = true;
       i++;
       continue;
     }
-    if (special && (w === '-j' || w === '--jump' || w === '-g' || w === '--goto')) {
+    if (special?.word === 'jump' || special?.word === 'goto') {
       if (invert) return usageError(invertAt, `'!' cannot negate ${w}`, `unexpected ! flag before ${w}`);
       const next = tokens[i + 1];
       if (next === undefined || isOptionWord(next)) return missingArgument(i + 1, w);
       if (rule.target !== undefined) return usageError(i, 'only one target may be given', 'multiple -j flags not allowed');
-      const t: Target = { kind: w === '-g' || w === '--goto' ? 'goto' : 'jump', name: intern(next.text), options: [] };
+      // Known targets share one name string; chain names are not interned (a big dump has thousands, they would fill the table).
+      const t: Target = { kind: special.word, name: targetName(next.text), options: scratchList() };
       rule.target = t;
       context = { kind: 'target', target: t };
       out.hasRuleSpec = true;
       i++;
       continue;
     }
-    if (special && (w === '-c' || w === '--set-counters')) {
+    if (special?.word === 'counters') {
       const p = tokens[i + 1];
       const b = tokens[i + 2];
       if (!isNumberWord(p) || !isNumberWord(b)) {
@@ -356,9 +398,8 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
       }
     }
     if (arity !== 1) args = exact(args);
-    const opt: ModuleOption = { name, invert: inv, args };
-    if (quoted) opt.quoted = true;
-    ownerOptions.push(opt);
+    // One literal per shape: adding `quoted` afterwards would give the object a separate property store.
+    ownerOptions.push(quoted ? { name, invert: inv, args, quoted: true } : { name, invert: inv, args });
     out.hasRuleSpec = true;
   }
   if (invert) return usageError(invertAt, "'!' must be followed by an option", 'unexpected ! at the end');
@@ -367,19 +408,17 @@ function parseExpanded(tokens: readonly Token[]): ParseArgsResult {
 }
 
 /**
- * Arrays grown by push reserve 16 slots; a parsed rule lives as long as its
- * ruleset, so its arrays are copied once to their exact size (most of a big
- * model's memory, and of the collector's work, was those empty slots).
+ * A parsed rule lives as long as its ruleset: its lists leave the scratch
+ * lists as copies of their exact size (arrays grown by push reserve 16 slots;
+ * those empty slots were most of a big model's memory).
  */
 function compact(rule: Rule): void {
   const ms = rule.matches;
-  if (ms.length > 0) {
-    for (let k = 0; k < ms.length; k++) {
-      const m = ms[k]!;
-      m.options = exact(m.options);
-    }
-    rule.matches = exact(ms);
+  for (let k = 0; k < ms.length; k++) {
+    const m = ms[k]!;
+    m.options = exact(m.options);
   }
+  rule.matches = exact(ms);
   const t = rule.target;
   if (t !== undefined) {
     t.options = exact(t.options);
@@ -421,7 +460,7 @@ function findOwner(
     if (!loaded) {
       const a = optionArity('match', proto, name);
       if (a !== undefined) {
-        const m: MatchModule = { name: proto, options: [] };
+        const m: MatchModule = { name: proto, options: scratchList() };
         rule.matches.push(m);
         return found(m.options, a);
       }
