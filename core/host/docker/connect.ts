@@ -6,6 +6,7 @@
 import Docker from 'dockerode';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -226,16 +227,17 @@ export function compareApi(a: string, b: string): number {
 export function negotiateApiVersion(reply: VersionReply, pinned?: string): string | { error: string } {
   const server = reply.ApiVersion;
   if (!server) return { error: 'the engine did not say its API version (GET /version has no ApiVersion)' };
-  const serverMin = reply.MinAPIVersion ?? server;
+  // Unknown for Podman (its ping does not say) and engines before API 1.25.
+  const serverMin = reply.MinAPIVersion;
   if (pinned) {
     if (!/^\d+\.\d+$/.test(pinned)) return { error: `DOCKER_API_VERSION=${pinned} is not an API version (like 1.41)` };
-    if (compareApi(pinned, server) > 0 || compareApi(pinned, serverMin) < 0) return { error: `DOCKER_API_VERSION=${pinned} is outside what the engine speaks (${serverMin} to ${server}); unset it` };
+    if (compareApi(pinned, server) > 0 || (serverMin !== undefined && compareApi(pinned, serverMin) < 0)) return { error: `DOCKER_API_VERSION=${pinned} is outside what the engine speaks (${serverMin ?? '?'} to ${server}); unset it` };
     if (compareApi(pinned, MIN_API_VERSION) < 0) return { error: `DOCKER_API_VERSION=${pinned} is older than Chainlab needs (${MIN_API_VERSION}); unset it` };
     return pinned;
   }
   if (compareApi(server, MIN_API_VERSION) < 0) return { error: `the engine speaks API ${server}; Chainlab needs ${MIN_API_VERSION} or newer (Docker 1.13+, Podman 3+): upgrade the engine` };
   const v = compareApi(server, CLIENT_API_VERSION) < 0 ? server : CLIENT_API_VERSION;
-  if (compareApi(v, serverMin) < 0) return { error: `the engine no longer speaks API ${v} (its oldest is ${serverMin}); Chainlab needs an update for this engine` };
+  if (serverMin !== undefined && compareApi(v, serverMin) < 0) return { error: `the engine no longer speaks API ${v} (its oldest is ${serverMin}); Chainlab needs an update for this engine` };
   return v;
 }
 
@@ -268,13 +270,43 @@ const HOW_TO_FIX = [
   '  Elsewhere:      DOCKER_HOST=unix:///path/to/docker.sock, or tcp://host:2376 with DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=DIR',
 ].join('\n');
 
-/**
- * Probes bounded in time: a TCP endpoint that drops packets must not hang
- * `chainlab up` (the ping). Podman answers GET /version by running its
- * runtime's binaries, seconds on a busy machine, hence the longer bound.
- */
+/** Probes bounded in time: a TCP endpoint that drops packets must not hang `chainlab up`. */
 const PING_TIMEOUT_MS = 5000;
-const VERSION_TIMEOUT_MS = 60_000;
+const VERSION_TIMEOUT_MS = 15_000;
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** GET /_ping, for its headers: Api-Version (every engine), Libpod-Api-Version (Podman). */
+function pingHeaders(docker: Docker): Promise<Headers> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial({ path: '/_ping', method: 'GET', isStream: true, statusCodes: { 200: true, 500: 'server error', 503: 'engine not ready' } }, (err, res: unknown) => {
+      if (err) { reject(err as Error); return; }
+      const msg = res as IncomingMessage;
+      msg.resume();
+      resolve(msg.headers);
+    });
+  });
+}
+
+const header = (h: Headers, name: string): string | undefined => {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/**
+ * What the engine is and speaks. Podman's ping says both (its GET /version
+ * runs the runtime's binaries: seconds on a busy machine); Docker's /version
+ * adds its oldest API and the Docker Desktop name.
+ */
+async function describeEngine(loc: EngineLocation, pingTimeoutMs: number, step: (path: string, limit: number) => void): Promise<VersionReply> {
+  step('/_ping', pingTimeoutMs);
+  const h = await pingHeaders(new Docker({ ...loc.options, timeout: pingTimeoutMs }));
+  const libpod = header(h, 'libpod-api-version');
+  const api = header(h, 'api-version');
+  if (libpod && api) return { Version: libpod, ApiVersion: api, Components: [{ Name: 'Podman Engine' }] };
+  step('/version', VERSION_TIMEOUT_MS);
+  return (await new Docker({ ...loc.options, timeout: VERSION_TIMEOUT_MS }).version()) as VersionReply;
+}
 
 /**
  * The first engine that answers GET /version, spoken to in the negotiated API
@@ -285,11 +317,9 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env, o: Omi
   const tried: string[] = [];
   for (const loc of found.candidates) {
     let reply: VersionReply;
-    let step = { path: '/_ping', limit: o.pingTimeoutMs ?? PING_TIMEOUT_MS, t0: Date.now() };
+    let step = { path: '/_ping', limit: 0, t0: Date.now() };
     try {
-      await new Docker({ ...loc.options, timeout: step.limit }).ping();
-      step = { path: '/version', limit: VERSION_TIMEOUT_MS, t0: Date.now() };
-      reply = (await new Docker({ ...loc.options, timeout: step.limit }).version()) as VersionReply;
+      reply = await describeEngine(loc, o.pingTimeoutMs ?? PING_TIMEOUT_MS, (path, limit) => { step = { path, limit, t0: Date.now() }; });
     } catch (e) {
       // docker-modem ends a timed-out request as a "socket hang up": say what it was.
       const timedOut = Date.now() - step.t0 >= step.limit;

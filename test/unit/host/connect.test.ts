@@ -26,13 +26,19 @@ const PODMAN_VERSION = {
   Components: [{ Name: 'Podman Engine' }, { Name: 'Conmon' }],
 };
 
-/** A fake engine on a unix socket; it records the paths it was asked for. */
-async function fakeEngine(path: string, version: object = PODMAN_VERSION): Promise<string[]> {
+/** A fake engine on a unix socket, its ping headers as the engine's (Podman adds Libpod-Api-Version); it records the paths asked for. */
+async function fakeEngine(path: string, version: { ApiVersion: string; Version: string; Components: { Name: string }[]; MinAPIVersion?: string; Platform?: { Name: string } } = PODMAN_VERSION): Promise<string[]> {
   const seen: string[] = [];
+  const podman = version.Components.some((c) => c.Name === 'Podman Engine');
   const server = createServer((req, res) => {
     seen.push(req.url ?? '');
     const url = (req.url ?? '').replace(/^\/v\d+\.\d+/, '');
-    if (url === '/_ping') { res.end('OK'); return; }
+    if (url === '/_ping') {
+      res.setHeader('Api-Version', version.ApiVersion);
+      if (podman) res.setHeader('Libpod-Api-Version', version.Version);
+      res.end('OK');
+      return;
+    }
     if (url === '/version') { res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify(version)); return; }
     if (url.startsWith('/containers/json')) { res.setHeader('Content-Type', 'application/json'); res.end('[]'); return; }
     res.statusCode = 404;
@@ -162,6 +168,9 @@ describe('API version negotiation', () => {
   it('speaks the engine\'s version when it is older than ours, ours when it is newer', () => {
     expect(negotiateApiVersion({ ApiVersion: '1.41', MinAPIVersion: '1.12' })).toBe('1.41');
     expect(negotiateApiVersion({ ApiVersion: '1.51', MinAPIVersion: '1.24' })).toBe(CLIENT_API_VERSION);
+    // Podman's ping does not say its oldest version: no floor is assumed
+    expect(negotiateApiVersion({ ApiVersion: '1.41' })).toBe('1.41');
+    expect(negotiateApiVersion({ ApiVersion: '1.51' })).toBe(CLIENT_API_VERSION);
   });
 
   it('refuses engines too old for Chainlab, or that dropped the version it speaks', () => {
@@ -177,13 +186,13 @@ describe('API version negotiation', () => {
 });
 
 describe('connectEngine against fake engines', () => {
-  it('Podman\'s socket: named as Podman, every later request in the negotiated version', async () => {
+  it('Podman\'s socket: named as Podman from its ping (no slow GET /version), every later request in the negotiated version', async () => {
     const sock = join(home, 'podman.sock');
     const seen = await fakeEngine(sock);
     const engine = await connectEngine({ HOME: home, DOCKER_HOST: `unix://${sock}` });
     expect([engine.product, engine.apiVersion, engine.podman, engine.source, engine.host]).toEqual(['Podman 4.3.1', '1.41', true, 'DOCKER_HOST', `unix://${sock}`]);
     await engine.docker.listContainers();
-    expect(seen).toEqual(['/_ping', '/version', '/v1.41/containers/json']);
+    expect(seen).toEqual(['/_ping', '/v1.41/containers/json']);
   });
 
   it('a newer Docker Engine is spoken to in our version; Docker Desktop is named by its platform', async () => {
@@ -192,7 +201,7 @@ describe('connectEngine against fake engines', () => {
     const engine = await connectEngine({ HOME: home, DOCKER_HOST: `unix://${sock}` });
     expect([engine.product, engine.apiVersion, engine.podman]).toEqual(['Docker Desktop 4.30.0 (149282)', CLIENT_API_VERSION, false]);
     await engine.docker.listContainers();
-    expect(seen.at(-1)).toBe(`/v${CLIENT_API_VERSION}/containers/json`);
+    expect(seen).toEqual(['/_ping', '/version', `/v${CLIENT_API_VERSION}/containers/json`]);
   });
 
   it('a context whose engine is stopped is passed over for a running default socket', async () => {
