@@ -65,7 +65,9 @@ async function start(): Promise<void> {
     cb({ cancel: !(u.startsWith('file:') || u.startsWith('devtools:') || u.startsWith('data:') || u.startsWith('blob:')) });
   });
 
-  workspace = createWorkspace({ initial: await createDefaultLab(await loadSimLab()) });
+  // labs/ and the docker backend's agent: next to the app's resources when packaged, else the repository (dist/electron/..).
+  const projectDir = app.isPackaged ? process.resourcesPath : join(__dirname, '..', '..');
+  workspace = createWorkspace({ initial: await createDefaultLab(await loadSimLab()), projectDir });
   appSession = createSession(workspace, { shell: 'electron', version: app.getVersion() });
 
   const state = readState();

@@ -53,7 +53,8 @@ for (const [src, out] of [
     format: 'cjs',
     target: 'node20',
     sourcemap: 'linked',
-    external: ['electron'],
+    // dockerode's ssh2 loads its native helpers optionally (in try/catch): left out, it uses its JavaScript paths.
+    external: ['electron', 'cpu-features', '*.node'],
     logLevel: 'warning',
   });
 }

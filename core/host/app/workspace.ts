@@ -14,6 +14,8 @@ import type { Engine } from '../docker/connect.js';
 import { attachDockerLab, connectEngine, createDockerLab, imageStatus, listDockerLabs, removeDockerLab, NODE_IMAGE } from '../docker/index.js';
 import { labDir, readLab, removeLab, writeLab, type StoredLab } from '../lab/store.js';
 import { projectPath } from '../paths.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_SPEC, SEED_000_MANIFEST } from './default-lab.js';
 import { Lessons } from './lessons.js';
 
@@ -43,8 +45,13 @@ export interface WorkspaceOptions {
   factories?: Partial<Record<BackendKind, LabFactory>>;
   /** The Docker engine (default: connectEngine, as the docker CLI finds it). */
   engine?: () => Promise<Engine>;
-  /** The guided labs' folder (default: the project's labs/); null: no lessons. */
+  /** The guided labs' folder (default: labs/ of the project); null: no lessons. */
   labsDir?: string | null;
+  /**
+   * Where labs/ and dist/agent/ are when the code cannot find its project by itself
+   * (the Electron main bundle is CommonJS, without import.meta; a packaged app has them in its resources).
+   */
+  projectDir?: string;
   /** Lessons poll their checks on this timer (tests pass a fake). */
   pollMs?: number;
 }
@@ -68,9 +75,14 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }
 
-/** The in-node kube-proxy the docker backend copies into every node. */
-function agentPath(): string {
-  return projectPath('dist/agent/kube-proxy.mjs', 'the in-node kube-proxy is not built; run `npm run build` in the repository');
+const AGENT_MISSING = 'the in-node kube-proxy is not built; run `npm run build` in the repository';
+
+/** A file of the project: under projectDir when given, else where the code finds its package.json. */
+function fromProject(projectDir: string | undefined, relative: string, missing: string): string {
+  if (projectDir === undefined) return projectPath(relative, missing);
+  const p = join(projectDir, relative);
+  if (!existsSync(p)) throw new Error(`${missing} (looked for ${p})`);
+  return p;
 }
 
 /** The version string the sim reports for a release (`1.22` → `v1.22.8`), so the app shows what the nodes run. */
@@ -121,13 +133,16 @@ export class Workspace {
     this.watchBackend();
     const dir = opts.labsDir;
     this.lessons = dir === null ? null : new Lessons(this, {
-      labsDir: () => dir ?? projectPath('labs', 'the labs folder is missing from this installation'),
+      labsDir: () => dir ?? fromProject(opts.projectDir, 'labs', 'the labs folder is missing from this installation'),
       env: this.env,
       ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
     });
   }
 
   get current(): Lab { return this.cur.lab; }
+
+  /** The in-node kube-proxy the docker backend copies into every node. */
+  private agentPath(): string { return fromProject(this.opts.projectDir, 'dist/agent/kube-proxy.mjs', AGENT_MISSING); }
   get lesson(): string | null { return this.lessonId; }
 
   /** Set by the lessons when one opens or closes on the current lab. */
@@ -237,7 +252,7 @@ export class Workspace {
     const brain = await createSimLab(spec, { clock });
     let lab;
     try {
-      lab = await createDockerLab(spec, { engine, agentPath: agentPath(), brain });
+      lab = await createDockerLab(spec, { engine, agentPath: this.agentPath(), brain });
     } catch (e) {
       // DockerLab.create closes the brain itself when a node fails; close it here when it failed before (image missing).
       await brain.close().catch(() => undefined);
@@ -356,7 +371,7 @@ export class Workspace {
         const brain = await restoreSimLab(stored.state, { clock, ...(stored.user ? { user: stored.user } : {}) });
         let dl;
         try {
-          dl = await attachDockerLab(stored.state.spec, { engine, agentPath: agentPath(), brain });
+          dl = await attachDockerLab(stored.state.spec, { engine, agentPath: this.agentPath(), brain });
         } catch (e) {
           await brain.close();
           throw e;
