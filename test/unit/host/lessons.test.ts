@@ -154,6 +154,29 @@ describe('lessons on the host', () => {
     expect(after.commands).toEqual([]);
   });
 
+  it('reset step rebuilds the cluster at the step start; close ends the lesson and keeps its cluster', async () => {
+    const { call, events } = await app();
+    await call<LessonState>('lesson.open', { id: 'kill-kube-proxy' });
+    await call<LessonState>('lesson.solveStep');
+    const { id } = await call<{ id: string }>('terminal.open', { target: { node: 'k8s2' }, cols: 80, rows: 24 });
+    await call('terminal.write', { id, data: 'kill -9 $(pgrep kube-proxy)\r' });
+    await until('step 2 passed', () => { const l = lastLesson(events); return l && l.current === 2 ? l : undefined; });
+    await call<LessonState>('lesson.goTo', { index: 1 });
+    // Back at "kill -9": kube-proxy runs again on k8s2, and the old shell ended with the old cluster state.
+    const ps = await call<{ output: string }>('node.exec', { node: 'k8s2', command: 'pgrep kube-proxy | wc -l' });
+    expect(ps.output.trim()).toBe('1');
+    expect(events.some((e) => e.type === 'terminal.exit' && e.id === id)).toBe(true);
+    const reset = await call<LessonState>('lesson.resetStep');
+    expect(reset.current).toBe(1);
+    expect(reset.commands).toEqual([]);
+
+    expect(await call<null>('lesson.close')).toBeNull();
+    expect(lastLesson(events)).toBeNull();
+    expect(await call<LessonState | null>('lesson.state')).toBeNull();
+    expect((await call<WorkspaceState>('workspace.state')).lesson).toBeNull();
+    expect((await call<LabInfo>('lab.info')).spec.name).toBe('lab-kill-kube-proxy');
+  });
+
   it('refuses a backend the lab does not list, and an unknown lab', async () => {
     const { call, fail } = await app();
     const cards = await call<LessonCard[]>('lesson.list');
