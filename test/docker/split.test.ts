@@ -1,33 +1,6 @@
-// The pure parts of the docker backend: how a kubectl line is split between
-// the API server and the node's shell, and how one sync exec's output is cut.
+// The pure parts of the docker backend: how one sync exec's output is cut.
 import { describe, expect, it } from 'vitest';
-import { isKubectlLine, manifestFileOf, splitKubectlPipeline } from '../../core/host/docker/kubectl-line.js';
 import { lineWithReadBack, nodeSyncScript, SAVE_MARKER, splitLineOutput, splitNodeSyncOutput, stateChunks } from '../../core/host/docker/sync-script.js';
-
-describe('kubectl lines in a docker node', () => {
-  it('splits kubectl … | rest at the first pipe outside quotes', () => {
-    expect(splitKubectlPipeline(`kubectl get po -o json | jq -r '.items[] | .metadata.name'`)).toEqual({ kubectl: 'kubectl get po -o json', rest: `jq -r '.items[] | .metadata.name'` });
-    expect(splitKubectlPipeline(`sudo kubectl get po -l 'a in (x|y)' | wc -l`)).toEqual({ kubectl: `kubectl get po -l 'a in (x|y)'`, rest: 'wc -l' });
-    expect(splitKubectlPipeline('kubectl get svc')).toEqual({ kubectl: 'kubectl get svc', rest: '' });
-  });
-
-  it('gives up (whole line to the brain) on what a split would change', () => {
-    for (const l of ['kubectl get po && echo ok', 'kubectl get po || true', 'kubectl get po > x', 'kubectl get po; ls', 'kubectl get $(echo po) | wc', 'kubectl get po "unclosed | wc']) {
-      expect(splitKubectlPipeline(l), l).toBeUndefined();
-    }
-    expect(isKubectlLine('kubectlx get')).toBe(false);
-    expect(isKubectlLine('echo kubectl')).toBe(false);
-    expect(isKubectlLine('  sudo kubectl')).toBe(true);
-  });
-
-  it('finds the node file of kubectl apply|create -f FILE, not stdin or a URL', () => {
-    expect(manifestFileOf('kubectl apply -f nginx.yaml')).toEqual({ verb: 'apply', file: 'nginx.yaml' });
-    expect(manifestFileOf('kubectl create --filename=/root/a.yaml')).toEqual({ verb: 'create', file: '/root/a.yaml' });
-    expect(manifestFileOf('kubectl apply -f -')).toBeUndefined();
-    expect(manifestFileOf('kubectl apply -f https://k8s.io/x.yaml')).toBeUndefined();
-    expect(manifestFileOf('kubectl apply -f a.yaml --dry-run=client')).toBeUndefined();
-  });
-});
 
 describe('one exec per node and sync', () => {
   it('splits the pod/state part, the applied report and the read-back', () => {

@@ -12,7 +12,16 @@ import { syncProxyRules } from '../../engine/proxier/index.js';
 import { isServiceChainName } from '../../engine/proxier/index.js';
 import type { ProxierInput } from '../../engine/proxier/types.js';
 
-process.title = 'kube-proxy';
+// ps shows what a kubeadm node shows (`/usr/local/bin/kube-proxy --config=…`, seed 000), not node and a script
+// path; the title fits in the argv it replaces. Setting it renames the process too (prctl, 15 characters), so
+// the name pgrep -x, lsof and ss print is set back to kube-proxy.
+process.title = ['/usr/local/bin/kube-proxy', ...process.argv.slice(2)].join(' ');
+try {
+  writeFileSync('/proc/self/comm', 'kube-proxy');
+} catch (e) {
+  process.title = 'kube-proxy';
+  process.stderr.write(`kube-proxy: cannot name the process (${(e as Error).message}); ps shows a short title\n`);
+}
 
 const STATE = '/var/lib/kube-proxy/state.json';
 const APPLIED = '/var/lib/kube-proxy/applied';

@@ -22,7 +22,9 @@ import { imageStatus, NODE_IMAGE } from './image.js';
 import { podNetworkScript, nodeRoutesScript, shortId } from './pods.js';
 import { dockerTerminal } from './terminal.js';
 import { dnsRecords, writeDnsScript } from './dns.js';
-import { isKubectlLine, KUBECTL_STUB, manifestFileOf, pipeIntoNode, splitKubectlPipeline } from './kubectl-line.js';
+import { requestFs, startKubectlRelay, type KubectlRelay, type NodeKubectlIO, type NodeKubectlRequest } from './kubectl-forward.js';
+import { runKubectl } from '../../lab/kubectl/index.js';
+import type { ClusterApi } from '../../lab/cluster/api.js';
 import { lineWithReadBack, nodeSyncScript, splitLineOutput, splitNodeSyncOutput, stateChunks } from './sync-script.js';
 import { traceResultOf } from '../../lab/trace-result.js';
 import type { VerifyResult } from '../../lab/backend.js';
@@ -53,6 +55,10 @@ interface NodeBox {
   lastDns?: string;
   /** The ProxierInput last written into the node (JSON). */
   lastInput?: string;
+  /** What serves the node's `kubectl` (started with the first command or terminal in the node). */
+  relay?: Promise<KubectlRelay>;
+  /** The kube-proxy pod kubelet runs the node's kube-proxy for; a new one (the old deleted) restarts it. */
+  kubeProxyPod?: string;
 }
 
 const containerName = (lab: string, node: string): string => `chainlab-${lab}-${node}`;
@@ -128,7 +134,7 @@ export class DockerLab implements Lab {
         NetworkingConfig: { EndpointsConfig: { [`chainlab-${this.spec.name}`]: { IPAMConfig: { IPv4Address: n.ip } } } },
       }).catch((e: unknown) => { throw new Error(explainEngineError(e, this.engine)); });
       await container.start().catch((e: unknown) => { throw new Error(explainEngineError(e, this.engine)); });
-      await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && echo '${Buffer.from(KUBECTL_STUB).toString('base64')}' | base64 -d > /usr/local/bin/kubectl && chmod +x /usr/local/bin/kubectl && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; }`, `installing kube-proxy on ${n.name}`);
+      await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; }`, `installing kube-proxy on ${n.name}`);
       const gw = n.podCIDR.replace(/\.0\/(\d+)$/, '.1/$1');
       await shIn(container, nodeRoutesScript(gw, simNodes.filter((o) => o.name !== n.name).map((o) => ({ ip: o.ip, podCIDR: o.podCIDR }))), `pod network on ${n.name}`);
       const box: NodeBox = { name: n.name, container, kubeProxy: { state: 'stopped', restarts: 0 }, pods: new Map(), lastRules: [] };
@@ -189,6 +195,7 @@ export class DockerLab implements Lab {
     this.closed = true;
     if (this.monitor) clearInterval(this.monitor);
     this.unlisten();
+    await this.stopRelays();
     await this.syncing.catch(() => {});
   }
 
@@ -198,7 +205,8 @@ export class DockerLab implements Lab {
    * take a slow-starting `node` for a dead kube-proxy.
    */
   private async startKubeProxy(box: NodeBox): Promise<void> {
-    await shIn(box.container, `cd / && (setsid kube-proxy /usr/local/lib/chainlab/kube-proxy.mjs --config=/var/lib/kube-proxy/config.conf --hostname-override=${box.name} >/dev/null 2>&1 &)`, `starting kube-proxy on ${box.name}`);
+    // `kubectl logs` shows this container's log, `--previous` the one before (withNodeKubeProxyLogs).
+    await shIn(box.container, `mv -f ${KUBE_PROXY_LOG} ${KUBE_PROXY_LOG}.1 2>/dev/null; cd / && (setsid kube-proxy /usr/local/lib/chainlab/kube-proxy.mjs --config=/var/lib/kube-proxy/config.conf --hostname-override=${box.name} >/dev/null 2>&1 &)`, `starting kube-proxy on ${box.name}`);
     box.kubeProxy = { ...box.kubeProxy, state: 'running' };
     delete box.kubeProxy.downSince;
     const pid = (await execIn(box.container, ['pgrep', '-x', 'kube-proxy'])).stdout.trim().split('\n')[0];
@@ -221,6 +229,18 @@ export class DockerLab implements Lab {
 
   private async watchOnce(): Promise<void> {
     for (const box of this.nodes) {
+      // The kube-proxy pod was deleted and the DaemonSet made a new one: kubelet starts a new kube-proxy.
+      const pod = this.kubeProxyPodOn(box.name);
+      const replaced = box.kubeProxyPod !== undefined && pod !== undefined && pod !== box.kubeProxyPod;
+      if (pod !== undefined) box.kubeProxyPod = pod; // none while the old one terminates
+      if (replaced && !this.closed) {
+        await execIn(box.container, ['pkill', '-9', '-x', 'kube-proxy'], { timeoutMs: 5000 }).catch(() => undefined);
+        box.kubeProxy = { ...box.kubeProxy, restarts: 0 };
+        await this.startKubeProxy(box);
+        box.lastInput = undefined;
+        this.requestSync();
+        continue;
+      }
       const probe = await execIn(box.container, ['pgrep', '-x', 'kube-proxy'], { timeoutMs: 5000 }).catch(() => undefined);
       if (probe === undefined) continue;
       const alive = probe.exitCode === 0;
@@ -371,13 +391,13 @@ export class DockerLab implements Lab {
   }
 
   /**
-   * One command line in the node's real shell (bash in the container). kubectl
-   * is the lab's own in both backends (the API server lives on the host), so a
-   * line that starts with kubectl runs there.
+   * One command line in the node's real shell (bash in the container). Its
+   * `kubectl` forwards to this process (kubectl-forward.ts), so kubectl works
+   * anywhere in the line, as in the articles.
    */
   async exec(node: string, commandLine: string): Promise<CommandResult> {
     const box = this.box(node);
-    if (isKubectlLine(commandLine)) return this.kubectlLine(box, commandLine);
+    await this.ensureRelay(box);
     // The line may have changed the node's rules by hand: they are read back in
     // the same exec (no cluster sync is due), or apart if the line ended the shell.
     const r = await execIn(box.container, lineWithReadBack(commandLine), { timeoutMs: 120_000 });
@@ -391,29 +411,68 @@ export class DockerLab implements Lab {
     return { output: split.output, exitCode: r.exitCode };
   }
 
-  /** A node-shell line that starts with kubectl: see kubectl-line.ts for what runs where. */
-  private async kubectlLine(box: NodeBox, commandLine: string): Promise<CommandResult> {
-    const split = splitKubectlPipeline(commandLine);
-    const file = split && split.rest === '' ? manifestFileOf(split.kubectl) : undefined;
-    if (file) {
-      const f = await execIn(box.container, ['cat', '--', file.file]);
-      if (f.exitCode !== 0) return { output: `error: the path "${file.file}" does not exist\n`, exitCode: 1 };
-      const r = await this.brain.kubectlStreams([file.verb, '-f', '-'], f.stdout);
-      await this.settle();
-      return { output: r.output, exitCode: r.exitCode };
+  /** Starts the node's kubectl relay once; a failure is logged and tried again with the next command. */
+  private async ensureRelay(box: NodeBox): Promise<void> {
+    if (this.closed) return;
+    box.relay ??= startKubectlRelay(box.container, (req, io) => this.nodeKubectl(box, req, io), (line) => this.emit({ type: 'log', line: `docker backend: ${box.name}: ${line}` }));
+    try {
+      await box.relay;
+    } catch (e) {
+      delete box.relay;
+      this.emit({ type: 'log', line: `docker backend: kubectl in ${box.name} is unavailable: ${(e as Error).message}` });
     }
-    if (!split || split.rest === '') {
-      const r = await this.brain.exec(box.name, split ? split.kubectl : commandLine);
-      await this.settle();
-      return r;
-    }
-    // The brain gives one stream: a failing kubectl's words reach the terminal
-    // (its stderr), a succeeding one's output goes down the pipe (its stdout).
-    const k = await this.brain.exec(box.name, split.kubectl);
-    const err = k.exitCode === 0 ? '' : k.output;
-    const r = await execIn(box.container, pipeIntoNode(k.exitCode === 0 ? k.output : '', split.rest), { timeoutMs: 120_000 });
+  }
+
+  /** The running kube-proxy pod on a node (by the DaemonSet's label). */
+  private kubeProxyPodOn(node: string): string | undefined {
+    const pods = this.brain.runtime.podsOn(node).filter((p) => p.metadata.namespace === 'kube-system' && (p.metadata.labels as Record<string, string> | undefined)?.['k8s-app'] === 'kube-proxy' && !p.metadata.deletionTimestamp);
+    return pods[0]?.metadata.name;
+  }
+
+  /** The API, with the logs of kube-proxy pods read from their nodes: what the real process logged (a port it could not hold…). */
+  private async withNodeKubeProxyLogs(): Promise<ClusterApi> {
+    const api = this.brain.runtime.api;
+    const byNode = new Map<string, { current: string; previous: string | undefined }>();
+    await Promise.all(this.nodes.map(async (b) => {
+      const r = await execIn(b.container, ['sh', '-c', `cat ${KUBE_PROXY_LOG} 2>/dev/null; echo '${PREVIOUS_MARKER}'; cat ${KUBE_PROXY_LOG}.1 2>/dev/null || echo '${NO_PREVIOUS}'`], { timeoutMs: 10_000 });
+      const [current, previous] = r.stdout.split(`${PREVIOUS_MARKER}\n`) as [string, string | undefined];
+      byNode.set(b.name, { current, previous: previous === undefined || previous === `${NO_PREVIOUS}\n` ? undefined : previous });
+    }));
+    const logs: ClusterApi['logs'] = (namespace, pod, opts = {}) => {
+      const p = api.find('Pod', namespace, pod);
+      const node = (p?.spec as { nodeName?: string } | undefined)?.nodeName;
+      const real = node !== undefined && (p?.metadata.labels as Record<string, string> | undefined)?.['k8s-app'] === 'kube-proxy' ? byNode.get(node) : undefined;
+      if (!real) return api.logs(namespace, pod, opts);
+      const text = opts.previous ? real.previous : real.current;
+      if (text === undefined) return api.logs(namespace, pod, opts);
+      const lines = text.split('\n').slice(0, -1);
+      return { ok: true, value: lines.slice(opts.tail === undefined ? 0 : Math.max(0, lines.length - opts.tail)).map((l) => `${l}\n`).join('') };
+    };
+    return new Proxy(api, { get: (t, k) => (k === 'logs' ? logs : typeof Reflect.get(t, k) === 'function' ? (Reflect.get(t, k) as (...a: unknown[]) => unknown).bind(t) : Reflect.get(t, k)) });
+  }
+
+  private async stopRelays(): Promise<void> {
+    await Promise.all(this.nodes.map(async (b) => {
+      const r = await b.relay?.catch(() => undefined);
+      r?.stop();
+      delete b.relay;
+    }));
+  }
+
+  /**
+   * kubectl typed in a node: the lab's kubectl, with `-f` reading the node's
+   * files; a change returns once every node has it (as the sim backend, where
+   * kube-proxy syncs at once). kube-proxy's logs are the real ones of the node.
+   */
+  private async nodeKubectl(box: NodeBox, req: NodeKubectlRequest, io: NodeKubectlIO): Promise<number> {
+    const api = req.argv[0] === 'logs' ? await this.withNodeKubeProxyLogs() : this.brain.runtime.api;
+    const code = await runKubectl(api, req.argv, {
+      stdout: io.stdout, stderr: io.stderr, signal: io.signal, cwd: req.cwd, fs: requestFs(req),
+      ...(req.stdin !== undefined ? { stdin: req.stdin } : {}),
+    });
+    this.brain.runtime.catchUp();
     await this.settle();
-    return { output: err + r.output, exitCode: r.exitCode };
+    return code;
   }
 
   async kubectl(args: string[]): Promise<CommandResult> {
@@ -467,7 +526,9 @@ export class DockerLab implements Lab {
 
   async openTerminal(target: { node: string } | { console: true }, size: { cols: number; rows: number }): Promise<TerminalSession> {
     if ('console' in target) return this.brain.openTerminal(target, size);
-    return dockerTerminal(this.box(target.node).container, size);
+    const box = this.box(target.node);
+    await this.ensureRelay(box);
+    return dockerTerminal(box.container, size);
   }
 
   on(listener: (e: LabEvent) => void): () => void {
@@ -489,6 +550,7 @@ export class DockerLab implements Lab {
     this.closed = true;
     if (this.monitor) clearInterval(this.monitor);
     this.unlisten();
+    await this.stopRelays();
     await this.syncing.catch(() => {});
     await removeDockerLab(this.docker, this.spec.name);
     await this.brain.close();
@@ -496,6 +558,10 @@ export class DockerLab implements Lab {
 }
 
 const SYNC_COALESCE_MS = 30;
+/** The in-node kube-proxy's log (core/host/agent/kube-proxy.ts). */
+const KUBE_PROXY_LOG = '/var/log/kube-proxy.log';
+const PREVIOUS_MARKER = '=== chainlab: previous ===';
+const NO_PREVIOUS = '=== chainlab: no previous ===';
 
 export interface NodeTiming {
   node: string;
