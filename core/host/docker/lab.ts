@@ -17,7 +17,8 @@ import type { Packet } from '../../engine/packet/types.js';
 import { DEFAULT_HOST_FACTS, type ProxierInput } from '../../engine/proxier/types.js';
 import { formatError } from '../../engine/errors.js';
 import { connectEngine, explainEngineError, type Engine } from './connect.js';
-import { execIn, shIn } from './exec.js';
+import { execIn, NodeChannel, type ExecResult } from './exec.js';
+import { allocateNodeSubnet, dockerStoppedError, dockerSubnets, cidrsOverlap, EngineWatch, isPoolOverlap, listDockerLabs, resetNodeScript, LAB_LABEL, NODE_LABEL } from './lifecycle.js';
 import { imageStatus, NODE_IMAGE } from './image.js';
 import { podNetworkScript, nodeRoutesScript, shortId } from './pods.js';
 import { dockerTerminal } from './terminal.js';
@@ -32,8 +33,7 @@ import { CLUSTER_CIDR } from '../../lab/cluster/bootstrap.js';
 import { SERVICE_CIDR } from '../../lab/cluster/service.js';
 import { verifyPacket, type VerifySeams } from './verify.js';
 
-export const LAB_LABEL = 'chainlab.lab';
-export const NODE_LABEL = 'chainlab.node';
+export { LAB_LABEL, NODE_LABEL, listDockerLabs };
 
 export interface DockerLabOptions {
   engine?: Engine;
@@ -41,8 +41,14 @@ export interface DockerLabOptions {
   /** The bundled in-node kube-proxy (dist/agent/kube-proxy.mjs). */
   agentPath: string;
   onProgress?: (step: string) => void;
-  /** The cluster state to use (e.g. a lab the CLI persisted); a fresh one on a real-time clock otherwise. */
-  brain?: SimLab;
+  /**
+   * The cluster state: a function that makes it for the spec `create` gives it
+   * (with the node network it found free: spec.nodeSubnet), or a ready one whose
+   * node network must be free; a fresh one on a real-time clock otherwise.
+   */
+  brain?: SimLab | ((spec: LabSpec) => Promise<SimLab>);
+  /** How often the engine is pinged (ms, default 2000). */
+  enginePingMs?: number;
 }
 
 interface NodeBox {
@@ -51,6 +57,8 @@ interface NodeBox {
   kubeProxy: { state: KubeProxyState; restarts: number; pid?: number; downSince?: number };
   pods: Map<string, string>;
   lastRules: string[];
+  /** The long-lived exec the host's own work in the node goes through (opened again when it ends). */
+  channel?: Promise<NodeChannel>;
   /** The DNS records last written into the node (JSON), for its CoreDNS pods. */
   lastDns?: string;
   /** The ProxierInput last written into the node (JSON). */
@@ -71,9 +79,15 @@ export class DockerLab implements Lab {
   private syncQueued = false;
   private monitor: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** Closed or detached: no channel is opened again. */
+  private disposed = false;
   private unlisten: () => void = () => {};
+  /** Notices the engine going away; once lost, every call fails with "Docker stopped: …". */
+  private readonly engineWatch: EngineWatch;
 
-  private constructor(readonly spec: LabSpec, private readonly engine: Engine, private readonly brain: SimLab, private readonly opts: DockerLabOptions) {}
+  private constructor(readonly spec: LabSpec, private readonly engine: Engine, private readonly brain: SimLab, private readonly opts: DockerLabOptions) {
+    this.engineWatch = new EngineWatch(() => engine.docker.ping(), (reason) => this.engineLost(reason), { intervalMs: opts.enginePingMs ?? 2000 });
+  }
 
   static async create(spec: LabSpec, opts: DockerLabOptions): Promise<DockerLab> {
     const progress = opts.onProgress ?? (() => {});
@@ -82,8 +96,9 @@ export class DockerLab implements Lab {
     const status = await imageStatus(engine.docker, image);
     if (!status.present) throw new Error(`the node image ${image} is missing; build it with: chainlab image build`);
     progress('cluster state (API server, controllers)');
-    const brain = opts.brain ?? (await createSimLab({ ...spec, backend: 'docker' }, { clock: realtimeClock() }));
-    const lab = new DockerLab(spec, engine, brain, opts);
+    const { brain, subnet } = await claimNodeNetwork(spec, engine, opts.brain);
+    progress(`network chainlab-${spec.name} (${subnet})`);
+    const lab = new DockerLab({ ...spec, nodeSubnet: subnet }, engine, brain, opts);
     try {
       await lab.start(image, progress);
     } catch (e) {
@@ -108,18 +123,6 @@ export class DockerLab implements Lab {
 
   private async start(image: string, progress: (s: string) => void): Promise<void> {
     const simNodes = this.brain.runtime.state.nodes;
-    const first = simNodes[0]!;
-    const subnet = `${first.ip.split('.').slice(0, 3).join('.')}.0/${first.prefix}`;
-    const gateway = `${first.ip.split('.').slice(0, 3).join('.')}.1`;
-    progress(`network chainlab-${this.spec.name} (${subnet})`);
-    const others = (await listDockerLabs(this.docker)).filter((l) => l !== this.spec.name);
-    if (others.length > 0) {
-      throw new Error(`another Chainlab docker lab (${others.join(', ')}) holds the node network ${subnet}; remove it first with: chainlab down --lab ${others[0]}`);
-    }
-    await this.docker.createNetwork({
-      Name: `chainlab-${this.spec.name}`, Driver: 'bridge', Labels: this.labels(), CheckDuplicate: true,
-      IPAM: { Config: [{ Subnet: subnet, Gateway: gateway }] },
-    });
     const agent = readFileSync(this.opts.agentPath).toString('base64');
     // Nodes come up in parallel: each is independent until the first sync.
     this.nodes = await Promise.all(simNodes.map(async (n) => {
@@ -134,10 +137,9 @@ export class DockerLab implements Lab {
         NetworkingConfig: { EndpointsConfig: { [`chainlab-${this.spec.name}`]: { IPAMConfig: { IPv4Address: n.ip } } } },
       }).catch((e: unknown) => { throw new Error(explainEngineError(e, this.engine)); });
       await container.start().catch((e: unknown) => { throw new Error(explainEngineError(e, this.engine)); });
-      await shIn(container, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; }`, `installing kube-proxy on ${n.name}`);
-      const gw = n.podCIDR.replace(/\.0\/(\d+)$/, '.1/$1');
-      await shIn(container, nodeRoutesScript(gw, simNodes.filter((o) => o.name !== n.name).map((o) => ({ ip: o.ip, podCIDR: o.podCIDR }))), `pod network on ${n.name}`);
       const box: NodeBox = { name: n.name, container, kubeProxy: { state: 'stopped', restarts: 0 }, pods: new Map(), lastRules: [] };
+      await this.sh(box, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; }`, `installing kube-proxy on ${n.name}`);
+      await this.sh(box, this.routesScript(n.name), `pod network on ${n.name}`);
       return box;
     }));
     progress('kube-proxy on every node');
@@ -156,6 +158,78 @@ export class DockerLab implements Lab {
     });
     await this.syncNow();
     this.monitor = setInterval(() => void this.watchKubeProxies(), 1000);
+    this.engineWatch.start();
+  }
+
+  /** The node's cni0 bridge and routes to the other nodes' pod ranges (idempotent). */
+  private routesScript(node: string): string {
+    const simNodes = this.brain.runtime.state.nodes;
+    const n = simNodes.find((x) => x.name === node)!;
+    const gw = n.podCIDR.replace(/\.0\/(\d+)$/, '.1/$1');
+    return nodeRoutesScript(gw, simNodes.filter((o) => o.name !== n.name).map((o) => ({ ip: o.ip, podCIDR: o.podCIDR })));
+  }
+
+  /**
+   * The host's own commands in a node go through its channel (one long-lived
+   * exec); a channel that ended is opened again once, and makes the engine watch
+   * look at once (a stopped engine ends every channel).
+   */
+  private async run(box: NodeBox, cmd: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    this.assertEngine();
+    for (let attempt = 0; ; attempt++) {
+      const chan = this.channelOf(box);
+      try {
+        const ch = await chan;
+        return await ch.run(cmd, opts);
+      } catch (e) {
+        const ch = await chan.catch(() => undefined);
+        if (ch?.alive) throw e; // the command failed, not the channel
+        if (box.channel === chan) delete box.channel;
+        await this.engineWatch.check();
+        this.assertEngine();
+        if (attempt >= 1) throw e;
+      }
+    }
+  }
+
+  private channelOf(box: NodeBox): Promise<NodeChannel> {
+    if (this.disposed) return Promise.reject(new Error(`docker lab ${this.spec.name} was closed or let go of`));
+    if (!box.channel) {
+      const opening = NodeChannel.open(box.container).then((ch) => {
+        ch.onEnd(() => {
+          if (box.channel === opening) delete box.channel;
+          if (!this.closed) void this.engineWatch.check();
+        });
+        return ch;
+      });
+      box.channel = opening;
+      opening.catch(() => { if (box.channel === opening) delete box.channel; });
+    }
+    return box.channel;
+  }
+
+  /** `sh -c SCRIPT` in the node, failing with the script's output when it exits non-zero. */
+  private async sh(box: NodeBox, script: string, what: string): Promise<string> {
+    const r = await this.run(box, ['sh', '-c', script]);
+    if (r.exitCode !== 0) throw new Error(`${what} failed (exit ${r.exitCode}): ${r.output.trim().slice(-600)}`);
+    return r.stdout;
+  }
+
+  private assertEngine(): void {
+    if (this.engineWatch.lost !== undefined) throw dockerStoppedError(this.engineWatch.lost);
+  }
+
+  /** The engine is gone: said once, timers stopped, syncs dropped; every later call fails. */
+  private engineLost(reason: string): void {
+    if (this.monitor) clearInterval(this.monitor);
+    this.monitor = undefined;
+    this.unlisten();
+    this.unlisten = () => {};
+    for (const box of this.nodes) {
+      void box.channel?.then((ch) => ch.close(), () => undefined);
+      delete box.channel;
+    }
+    this.emit({ type: 'backend', state: 'lost', reason });
   }
 
   /**
@@ -173,7 +247,8 @@ export class DockerLab implements Lab {
       const info = byNode.get(n.name);
       if (!info || info.State !== 'running') throw new Error(`docker lab ${spec.name}: node ${n.name} has no running container${info ? ` (it is ${info.State})` : ''}; recreate the lab with: chainlab down --lab ${spec.name} && chainlab up --backend docker`);
       const container = engine.docker.getContainer(info.Id);
-      const probe = await execIn(container, ['sh', '-c', 'ip netns list | cut -d" " -f1; echo ==; pgrep -x kube-proxy | head -1; echo ==; cut -d" " -f1 /var/lib/kube-proxy/applied 2>/dev/null || echo 0']);
+      const box: NodeBox = { name: n.name, container, kubeProxy: { state: 'stopped', restarts: 0 }, pods: new Map(), lastRules: [] };
+      const probe = await lab.run(box, ['sh', '-c', 'ip netns list | cut -d" " -f1; echo ==; pgrep -x kube-proxy | head -1; echo ==; cut -d" " -f1 /var/lib/kube-proxy/applied 2>/dev/null || echo 0']);
       const [nsText, pidText, appliedText] = probe.stdout.split('==\n') as [string, string | undefined, string | undefined];
       // Generations go on from what the node's kube-proxy last applied, so waits mean the new state.
       lab.generation = Math.max(lab.generation, Number((appliedText ?? '0').trim()) || 0);
@@ -184,7 +259,7 @@ export class DockerLab implements Lab {
         if (present.has(`pod-${shortId(key)}`)) pods.set(key, `pod-${shortId(key)}`);
       }
       const pid = (pidText ?? '').trim();
-      return { name: n.name, container, kubeProxy: pid ? { state: 'running', restarts: 0, pid: Number(pid) } : { state: 'killed', restarts: 0, downSince: Date.now() }, pods, lastRules: [] };
+      return { ...box, kubeProxy: pid ? { state: 'running', restarts: 0, pid: Number(pid) } : { state: 'killed', restarts: 0, downSince: Date.now() }, pods };
     }));
     await lab.follow();
     return lab;
@@ -193,10 +268,21 @@ export class DockerLab implements Lab {
   /** Lets go of the nodes without removing them (the lab keeps running for the next attach). */
   async detach(): Promise<void> {
     this.closed = true;
+    this.disposed = true;
     if (this.monitor) clearInterval(this.monitor);
     this.unlisten();
+    this.engineWatch.stop();
     await this.stopRelays();
     await this.syncing.catch(() => {});
+    this.closeChannels();
+  }
+
+  private closeChannels(): void {
+    this.disposed = true;
+    for (const box of this.nodes) {
+      void box.channel?.then((ch) => ch.close(), () => undefined);
+      delete box.channel;
+    }
   }
 
   /**
@@ -206,10 +292,10 @@ export class DockerLab implements Lab {
    */
   private async startKubeProxy(box: NodeBox): Promise<void> {
     // `kubectl logs` shows this container's log, `--previous` the one before (withNodeKubeProxyLogs).
-    await shIn(box.container, `mv -f ${KUBE_PROXY_LOG} ${KUBE_PROXY_LOG}.1 2>/dev/null; cd / && (setsid kube-proxy /usr/local/lib/chainlab/kube-proxy.mjs --config=/var/lib/kube-proxy/config.conf --hostname-override=${box.name} >/dev/null 2>&1 &)`, `starting kube-proxy on ${box.name}`);
+    await this.sh(box, `mv -f ${KUBE_PROXY_LOG} ${KUBE_PROXY_LOG}.1 2>/dev/null; cd / && (setsid kube-proxy /usr/local/lib/chainlab/kube-proxy.mjs --config=/var/lib/kube-proxy/config.conf --hostname-override=${box.name} >/dev/null 2>&1 &)`, `starting kube-proxy on ${box.name}`);
     box.kubeProxy = { ...box.kubeProxy, state: 'running' };
     delete box.kubeProxy.downSince;
-    const pid = (await execIn(box.container, ['pgrep', '-x', 'kube-proxy'])).stdout.trim().split('\n')[0];
+    const pid = (await this.run(box, ['pgrep', '-x', 'kube-proxy'])).stdout.trim().split('\n')[0];
     if (pid) box.kubeProxy.pid = Number(pid);
     this.emit({ type: 'kubeProxy', node: box.name, state: 'running' });
   }
@@ -234,14 +320,14 @@ export class DockerLab implements Lab {
       const replaced = box.kubeProxyPod !== undefined && pod !== undefined && pod !== box.kubeProxyPod;
       if (pod !== undefined) box.kubeProxyPod = pod; // none while the old one terminates
       if (replaced && !this.closed) {
-        await execIn(box.container, ['pkill', '-9', '-x', 'kube-proxy'], { timeoutMs: 5000 }).catch(() => undefined);
+        await this.run(box, ['pkill', '-9', '-x', 'kube-proxy'], { timeoutMs: 5000 }).catch(() => undefined);
         box.kubeProxy = { ...box.kubeProxy, restarts: 0 };
         await this.startKubeProxy(box);
         box.lastInput = undefined;
         this.requestSync();
         continue;
       }
-      const probe = await execIn(box.container, ['pgrep', '-x', 'kube-proxy'], { timeoutMs: 5000 }).catch(() => undefined);
+      const probe = await this.run(box, ['pgrep', '-x', 'kube-proxy'], { timeoutMs: 5000 }).catch(() => undefined);
       if (probe === undefined) continue;
       const alive = probe.exitCode === 0;
       if (alive || this.closed) continue;
@@ -271,7 +357,10 @@ export class DockerLab implements Lab {
     this.syncing = this.syncing.then(async () => {
       await new Promise((r) => setTimeout(r, SYNC_COALESCE_MS));
       this.syncQueued = false;
-      await this.syncNow().catch((e: Error) => this.emit({ type: 'log', line: `docker backend: sync failed: ${e.message}` }));
+      await this.syncNow().catch((e: Error) => {
+        // A lost engine is said once, by the backend event; its failed syncs add nothing.
+        if (this.engineWatch.lost === undefined) this.emit({ type: 'log', line: `docker backend: sync failed: ${e.message}` });
+      });
     });
   }
 
@@ -316,7 +405,7 @@ export class DockerLab implements Lab {
       const running = box.kubeProxy.state === 'running';
       const script = nodeSyncScript({ pods, ...(chunks.length > 0 ? { generation: gen } : {}), waitForKubeProxy: running });
       const t1 = performance.now();
-      const r = await execIn(box.container, ['sh', '-c', script, 'sh', ...chunks]);
+      const r = await this.run(box, ['sh', '-c', script, 'sh', ...chunks]);
       const execMs = performance.now() - t1;
       const out = splitNodeSyncOutput(r.stdout);
       if (r.exitCode !== 0 && out.save === '') throw new Error(`sync of ${box.name} failed (exit ${r.exitCode}): ${r.output.trim().slice(-600)}`);
@@ -333,7 +422,7 @@ export class DockerLab implements Lab {
   }
 
   private async readBack(box: NodeBox): Promise<void> {
-    const r = await execIn(box.container, ['iptables-save', '-c']);
+    const r = await this.run(box, ['iptables-save', '-c']);
     if (r.exitCode !== 0) throw new Error(`iptables-save on ${box.name} failed: ${r.output.trim()}`);
     this.readBackFrom(box, r.stdout);
   }
@@ -396,6 +485,7 @@ export class DockerLab implements Lab {
    * anywhere in the line, as in the articles.
    */
   async exec(node: string, commandLine: string): Promise<CommandResult> {
+    this.assertEngine();
     const box = this.box(node);
     await this.ensureRelay(box);
     // The line may have changed the node's rules by hand: they are read back in
@@ -476,12 +566,14 @@ export class DockerLab implements Lab {
   }
 
   async kubectl(args: string[]): Promise<CommandResult> {
+    this.assertEngine();
     const r = await this.brain.kubectl(args);
     await this.settle();
     return r;
   }
 
   async apply(manifest: string): Promise<CommandResult> {
+    this.assertEngine();
     const r = await this.brain.apply(manifest);
     await this.settle();
     return r;
@@ -489,6 +581,7 @@ export class DockerLab implements Lab {
 
   /** Waits until the cluster change has reached every node (bounded). */
   async settle(): Promise<void> {
+    this.assertEngine();
     this.requestSync();
     await this.syncing;
   }
@@ -499,7 +592,8 @@ export class DockerLab implements Lab {
   }
 
   async installedRules(node: string): Promise<Ruleset> {
-    const r = await execIn(this.box(node).container, ['iptables-save', '-c']);
+    this.assertEngine();
+    const r = await this.run(this.box(node), ['iptables-save', '-c']);
     if (r.exitCode !== 0) throw new Error(`iptables-save on ${node} failed: ${r.output.trim()}`);
     return parseSave(node, r.stdout);
   }
@@ -525,6 +619,7 @@ export class DockerLab implements Lab {
   }
 
   async openTerminal(target: { node: string } | { console: true }, size: { cols: number; rows: number }): Promise<TerminalSession> {
+    this.assertEngine();
     if ('console' in target) return this.brain.openTerminal(target, size);
     const box = this.box(target.node);
     await this.ensureRelay(box);
@@ -537,22 +632,60 @@ export class DockerLab implements Lab {
   }
 
   async advance(ms: number): Promise<void> {
+    this.assertEngine();
     await new Promise((r) => setTimeout(r, ms));
     await this.watchKubeProxies();
     await this.settle();
   }
 
+  /**
+   * Back to the starting state, as the sim backend's reset: a fresh cluster
+   * (every object the user made is gone) on the same nodes. In each node every
+   * process but the container's own and Chainlab's channel is killed (pod
+   * servers, shells, what a user started, kube-proxy), pod namespaces and
+   * conntrack entries go, iptables go back to what the node had before
+   * kube-proxy's first sync; then kube-proxy starts again and the first sync
+   * of the fresh cluster installs its rules. Files written in a node stay.
+   */
   async reset(): Promise<void> {
-    throw new Error('reset of a docker lab: run `chainlab down` then `chainlab up --backend docker`');
+    this.assertEngine();
+    if (this.monitor) clearInterval(this.monitor);
+    this.monitor = undefined;
+    // No sync may run between the wipe and the fresh cluster.
+    this.closed = true;
+    await this.syncing.catch(() => {});
+    await this.stopRelays();
+    try {
+      await Promise.all(this.nodes.map(async (box) => {
+        await this.sh(box, resetNodeScript(), `resetting ${box.name}`);
+        await this.sh(box, this.routesScript(box.name), `pod network on ${box.name}`);
+        box.pods = new Map();
+        box.lastRules = [];
+        delete box.lastInput;
+        delete box.lastDns;
+        delete box.kubeProxyPod;
+        box.kubeProxy = { state: 'stopped', restarts: 0 };
+      }));
+      await this.brain.reset();
+      await Promise.all(this.nodes.map((box) => this.startKubeProxy(box)));
+    } finally {
+      this.closed = false;
+    }
+    await this.syncNow();
+    this.monitor = setInterval(() => void this.watchKubeProxies(), 1000);
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.disposed = true;
     if (this.monitor) clearInterval(this.monitor);
+    this.engineWatch.stop();
     this.unlisten();
     await this.stopRelays();
     await this.syncing.catch(() => {});
-    await removeDockerLab(this.docker, this.spec.name);
+    this.closeChannels();
+    // With the engine gone there is nothing left to remove (its containers went with it).
+    if (this.engineWatch.lost === undefined) await removeDockerLab(this.docker, this.spec.name);
     await this.brain.close();
   }
 }
@@ -602,10 +735,49 @@ export async function removeDockerLab(docker: Docker, lab: string): Promise<{ co
   return { containers: containers.length, networks: networks.length };
 }
 
-/** Labs found by label (left by a crash, or still running). */
-export async function listDockerLabs(docker: Docker): Promise<string[]> {
-  const containers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [LAB_LABEL] }) });
-  return [...new Set(containers.map((c) => c.Labels[LAB_LABEL]!).filter(Boolean))].sort();
+/** The /24 a SimLab's nodes are on (`192.168.49.0/24`). */
+function subnetOf(brain: SimLab): string {
+  const first = brain.runtime.state.nodes[0]!;
+  return `${first.ip.split('.').slice(0, 3).join('.')}.0/24`;
+}
+
+/**
+ * The lab's node network, created on the engine, and the cluster state whose
+ * node IPs are on it. A free /24 is looked for (lifecycle.ts); when another lab
+ * took it meanwhile, the next is tried with a cluster made again. A ready
+ * cluster (opts.brain a SimLab) has its subnet already: it must be free.
+ */
+async function claimNodeNetwork(spec: LabSpec, engine: Engine, given: DockerLabOptions['brain']): Promise<{ brain: SimLab; subnet: string }> {
+  const docker = engine.docker;
+  const make = typeof given === 'function' ? given : given === undefined ? (s: LabSpec) => createSimLab(s, { clock: realtimeClock() }) : undefined;
+  const skip: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    let brain: SimLab;
+    let subnet: string;
+    if (make) {
+      subnet = spec.nodeSubnet ?? await allocateNodeSubnet(docker, { skip });
+      brain = await make({ ...spec, backend: 'docker', nodeSubnet: subnet });
+    } else {
+      brain = given as SimLab;
+      subnet = subnetOf(brain);
+      const holder = (await dockerSubnets(docker)).find((x) => cidrsOverlap(x.subnet, subnet));
+      if (holder) throw new Error(`the lab's node network ${subnet} overlaps the Docker network ${holder.network} (${holder.subnet}); give the lab its own (spec.nodeSubnet from allocateNodeSubnet, or a brain factory), or remove the other with: chainlab down --lab NAME`);
+    }
+    const gateway = subnet.replace(/\.0\/24$/, '.1');
+    try {
+      await docker.createNetwork({
+        Name: `chainlab-${spec.name}`, Driver: 'bridge', Labels: { [LAB_LABEL]: spec.name }, CheckDuplicate: true,
+        IPAM: { Config: [{ Subnet: subnet, Gateway: gateway }] },
+      });
+      return { brain, subnet };
+    } catch (e) {
+      if (make) await brain.close();
+      // Another lab (or program) took the subnet between the look and the create: take the next.
+      if (make && spec.nodeSubnet === undefined && isPoolOverlap(e) && attempt < 5) { skip.push(subnet); continue; }
+      if (/already exists/i.test(String((e as Error).message))) throw new Error(`a Docker network chainlab-${spec.name} already exists (a docker lab of that name is up or was left behind); remove it with: chainlab down --lab ${spec.name}`);
+      throw new Error(explainEngineError(e, engine));
+    }
+  }
 }
 
 export async function attachDockerLab(spec: LabSpec, opts: DockerLabOptions & { brain: SimLab }): Promise<DockerLab> {

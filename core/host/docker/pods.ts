@@ -1,4 +1,5 @@
 import { dnsResponderCommand, isCoreDnsImage } from './dns.js';
+import { BASE_RULES } from './lifecycle.js';
 
 // Shell scripts that build a mini-node's pod network as a simple bridge CNI
 // would: a `cni0` bridge holding the pod range's gateway, one network namespace
@@ -25,6 +26,8 @@ export function nodeRoutesScript(gatewayCidr: string, peers: { ip: string; podCI
     ...peers.map((p) => `ip route replace ${p.podCIDR} via ${p.ip}`),
     // kubelet's canary chains (it watches them to notice a flushed table), as on every kubeadm node.
     ...['mangle', 'filter', 'nat'].map((t) => `iptables -t ${t} -N KUBE-KUBELET-CANARY 2>/dev/null || true`),
+    // The node's rules before kube-proxy's first sync: what a docker lab's reset goes back to.
+    `[ -f ${BASE_RULES} ] || iptables-save > ${BASE_RULES}`,
   ].join('\n');
 }
 

@@ -284,6 +284,15 @@ export const reset: Command = async (argv, io) => {
   if (typeof name === 'number') return name;
   return guarded(io, 'reset', async () => {
     const dir = labDir(io.env, name);
+    const kind = await readLab(dir).then((s) => s.state.spec.backend, () => undefined);
+    if (kind === 'docker') {
+      // The same node containers, cleaned, and a fresh cluster (DockerLab.reset).
+      return withLab(name, 'reset', { env: io.env }, async ({ lab }) => {
+        await onDockerNodes(lab, (dl) => dl.reset());
+        io.stdout(`Lab "${name}" is back to its starting state.\n`);
+        return 0;
+      });
+    }
     const release = await lockLab(dir, name, 'reset', lockWaitMs(io.env));
     try {
       const stored = await readLab(dir);
@@ -330,9 +339,10 @@ async function upDocker(spec: LabSpec, io: CliIO): Promise<number> {
   try {
     if (await readLab(dir).then(() => true, () => false)) throw new LabExistsError(spec.name);
     const clock = realtimeClock();
-    const brain = await createSimLab(spec, { clock });
     const started = Date.now();
-    const dl = await createDockerLab(spec, { agentPath: agentPath(), brain, onProgress: (step) => io.stdout(`  ${step}\n`) });
+    // The cluster is made once the lab's node network is known (each docker lab has its own /24).
+    const dl = await createDockerLab(spec, { agentPath: agentPath(), brain: (s) => createSimLab(s, { clock }), onProgress: (step) => io.stdout(`  ${step}\n`) });
+    const brain = dl.cluster;
     await writeLab(dir, { format: 'chainlab-lab/1', name: spec.name, savedAt: Date.now(), clockOffsetMs: clock.offsetMs, state: brain.toJSON() });
     await dl.detach();
     await brain.close();
