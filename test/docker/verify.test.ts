@@ -48,8 +48,17 @@ apiVersion: v1
 kind: Pod
 metadata: {name: client, namespace: default, labels: {app: client}}
 spec:
+  nodeName: k8s1
   containers:
   - {name: client, image: busybox}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: far, namespace: default, labels: {app: far}}
+spec:
+  nodeName: k8s2
+  containers:
+  - {name: web, image: nginx}
 `;
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
@@ -82,7 +91,7 @@ beforeAll(async () => {
     await lab.advance(300);
     const s = await lab.snapshot();
     const running = (f: (p: ClusterSnapshot['pods'][number]) => boolean): number => s.pods.filter((p) => f(p) && p.phase === 'Running' && p.ip !== '').length;
-    return running((p) => p.labels.app === 'nginx') === 2 && running((p) => p.name === 'client') === 1 && running((p) => p.labels['k8s-app'] === 'kube-dns') > 0 ? s : undefined;
+    return running((p) => p.labels.app === 'nginx') === 2 && running((p) => p.name === 'client') === 1 && running((p) => p.name === 'far') === 1 && running((p) => p.labels['k8s-app'] === 'kube-dns') > 0 ? s : undefined;
   });
   await lab.settle();
 });
@@ -145,7 +154,7 @@ describe('verify with a real packet (docker backend)', () => {
     expect(add.exitCode, add.output).toBe(0);
     try {
       const packet: Packet = { ingress: 'external', proto: 'tcp', src: hostIP(), dst: nodeIP('k8s1'), dport: 30450 };
-      const v = await lab.verify('k8s1', packet, { predictFrom: stale });
+      const v = await lab.verify('k8s1', packet, { predictFrom: { k8s1: stale } });
       expect(v.observed.dnatTo, JSON.stringify(v, null, 1)).toBeNull();
       expect(v.observed.answer).toBe('connection refused');
       expect(v.observed.rulesHit).toContain('nat -A PREROUTING -p tcp -m tcp --dport 30450 -j RETURN');
@@ -159,6 +168,32 @@ describe('verify with a real packet (docker backend)', () => {
       expect(fresh.observed.answer).toBe('connection refused');
     } finally {
       await lab.exec('k8s1', 'iptables -t nat -D PREROUTING -p tcp --dport 30450 -j RETURN');
+    }
+  });
+
+  it('a pod on the other node: both nodes are compared; a drop there is predicted there, and a stale prediction there is reported', async () => {
+    const client = snap.pods.find((p) => p.name === 'client')!;
+    const far = snap.pods.find((p) => p.name === 'far')!;
+    expect([client.node, far.node]).toEqual(['k8s1', 'k8s2']);
+    const packet: Packet = { ingress: 'pod', proto: 'tcp', src: client.ip, dst: far.ip, dport: 80 };
+    const ok = await lab.verify('k8s1', packet);
+    expect(ok.disagreements).toEqual([]);
+    expect(ok.observed.answer).toMatch(new RegExp(`^HTTP 200 \\(nginx/[^)]*\\) from pod default/far \\(${far.ip.replace(/\./g, '\\.')}\\)$`));
+    const stale = (await lab.exec('k8s2', 'iptables-save -c')).output;
+    const add = await lab.exec('k8s2', `iptables -I FORWARD 1 -d ${far.ip}/32 -p tcp --dport 80 -j DROP`);
+    expect(add.exitCode, add.output).toBe(0);
+    try {
+      const dropped = await lab.verify('k8s1', packet);
+      expect(dropped.observed.answer).toBe('timed out after 2 s');
+      expect(dropped.disagreements).toEqual([]);
+      const v = await lab.verify('k8s1', packet, { predictFrom: { k8s2: stale } });
+      const on = `On k8s2, where pod default/far runs (the packet arrives as ${client.ip}:${/--local-port (\d+)/.exec(v.sent)![1]} → ${far.ip}:80): `;
+      expect(v.disagreements).toContain(`${on}The prediction lets the packet through (to pod default/far ${far.ip}:80), but the sender saw: timed out after 2 s.`);
+      // The stale path goes on through FORWARD and POSTROUTING; the kernel's stopped at the new rule.
+      expect(v.disagreements).toContain(`${on}The prediction matches nat rule \`-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING\` (POSTROUTING), but its packet counter did not rise.`);
+      expect(v.disagreements.every((d) => d.startsWith(on)), v.disagreements.join('\n')).toBe(true);
+    } finally {
+      await lab.exec('k8s2', `iptables -D FORWARD -d ${far.ip}/32 -p tcp --dport 80 -j DROP`);
     }
   });
 

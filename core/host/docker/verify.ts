@@ -19,7 +19,7 @@ import { walkPacket } from '../../engine/packet/walk.js';
 import { inCidr, parseIP } from '../../engine/net/ip.js';
 import type { PodSummary, VerifyResult } from '../../lab/backend.js';
 import { execIn } from './exec.js';
-import { compareVerify, countedRules, describeAnswer, diffCounters, parseConntrackLine, type Answer, type PredictedPath } from './verify-compare.js';
+import { compareVerify, countedRules, describeAnswer, diffCounters, parseConntrackLine, type Answer, type Comparison, type PredictedPath } from './verify-compare.js';
 
 /** A node as verify needs it. */
 export interface VerifyNode {
@@ -44,11 +44,12 @@ export interface VerifyEnv {
 }
 
 /**
- * For tests: predict from this `iptables-save -c` text instead of the rules
- * read just before sending (a stale prediction, to prove disagreements surface).
+ * For tests: predict a node's hop from this `iptables-save -c` text (by node
+ * name) instead of the rules read just before sending (a stale prediction, to
+ * prove disagreements surface).
  */
 export interface VerifySeams {
-  predictFrom?: string;
+  predictFrom?: Record<string, string>;
 }
 
 /** How long the sender waits for an answer. */
@@ -74,10 +75,11 @@ export async function verifyPacket(env: VerifyEnv, nodeName: string, packet: Pac
   const real: Packet = { ...packet, src: sender.src, sport };
   const dport = packet.dport;
 
-  const beforeText = await iptablesSave(node);
-  const before = parseSave(node.name, beforeText);
+  // Every node's counters before: the packet may be forwarded to a pod on another node.
+  const befores = new Map(await Promise.all(env.nodes.map(async (n) => [n.name, parseSave(n.name, await iptablesSave(n))] as const)));
+  const before = befores.get(node.name)!;
   const desc = env.describe(node.name);
-  const { paths, outcomes } = predictPaths(seams.predictFrom !== undefined ? parseSave(`${node.name} (given)`, seams.predictFrom) : before, desc, real);
+  const { paths, outcomes } = predictPaths(rulesToPredict(node.name, before, seams), desc, real);
   assertStaysInLab(env, node, real, paths);
 
   const sent = sentCommand(sender, real, dport);
@@ -94,7 +96,11 @@ export async function verifyPacket(env: VerifyEnv, nodeName: string, packet: Pac
   const counters = diffCounters(countedRules(before), countedRules(parseSave(node.name, afterText)));
 
   const named = nameTheAnswer(answer, env.pods, conntrack?.reply.src ?? real.dst);
-  const cmp = compareVerify({ proto, paths, outcomes, counters, conntrack, answer: named });
+  let cmp = compareVerify({ proto, paths, outcomes, counters, conntrack, answer: named });
+  const hop2 = await secondHop(env, node, real, dport, cmp, befores, named, seams);
+  // The other node explains the answer: the entry node's prediction ends at its own eth0.
+  if (hop2 !== null) cmp = compareVerify({ proto, paths, outcomes, counters, conntrack, answer: named, checkAnswer: false });
+  const disagreements = [...cmp.disagreements, ...(hop2 ?? [])];
   return {
     node: node.name,
     sent,
@@ -107,8 +113,45 @@ export async function verifyPacket(env: VerifyEnv, nodeName: string, packet: Pac
       snatTo: cmp.snatTo,
       answer: describeAnswer(named),
     },
-    disagreements: cmp.disagreements,
+    disagreements,
   };
+}
+
+/**
+ * A packet DNATed (or sent) to a pod on another node crosses that node too:
+ * its counters and conntrack entry are compared with the engine's trace of the
+ * packet as it arrives there (after the entry node's rewrites). Sentences name
+ * that node.
+ */
+async function secondHop(env: VerifyEnv, entry: VerifyNode, real: Packet, dport: number, first: Comparison, befores: ReadonlyMap<string, Ruleset>, answer: Answer, seams: VerifySeams): Promise<string[] | null> {
+  const [dstIP, dstPort] = first.dnatTo !== null ? splitHostPort(first.dnatTo) : [real.dst, dport];
+  const pod = env.pods.find((p) => p.ip === dstIP && p.node !== entry.name && !env.nodes.some((n) => n.ip === p.ip));
+  const there = pod && env.nodes.find((n) => n.name === pod.node);
+  const before = there && befores.get(there.name);
+  if (!pod || !there || !before) return null;
+  const [srcIP, srcPort] = first.snatTo !== null ? splitHostPort(first.snatTo) : [real.src, real.sport!];
+  const arriving: Packet = { ingress: 'external', proto: real.proto, src: srcIP, sport: srcPort, dst: dstIP, dport: dstPort };
+  const probe = await execIn(there.container, ['sh', '-c',
+    `conntrack -L -p ${real.proto} --orig-src ${srcIP} --orig-dst ${dstIP} --sport ${srcPort} --dport ${dstPort} 2>/dev/null; echo ==CHAINLAB==; iptables-save -c`]);
+  const [ctText, afterText] = probe.stdout.split('==CHAINLAB==\n') as [string, string | undefined];
+  if (afterText === undefined || !afterText.includes('*')) throw new VerifyError(`reading the rules of ${there.name} after sending failed: ${probe.output.trim().slice(-400)}`);
+  const ctLine = ctText.split('\n').find((l) => /\bsrc=/.test(l)) ?? null;
+  const { paths, outcomes } = predictPaths(rulesToPredict(there.name, before, seams), env.describe(there.name), arriving);
+  const cmp = compareVerify({
+    proto: real.proto, paths, outcomes, conntrack: ctLine !== null ? parseConntrackLine(ctLine) : null, answer,
+    counters: diffCounters(countedRules(before), countedRules(parseSave(there.name, afterText))),
+  });
+  return cmp.disagreements.map((d) => `On ${there.name}, where pod ${pod.namespace}/${pod.name} runs (the packet arrives as ${srcIP}:${srcPort} → ${dstIP}:${dstPort}): ${d}`);
+}
+
+function rulesToPredict(node: string, live: Ruleset, seams: VerifySeams): Ruleset {
+  const given = seams.predictFrom?.[node];
+  return given !== undefined ? parseSave(`${node} (given)`, given) : live;
+}
+
+function splitHostPort(hp: string): [string, number] {
+  const i = hp.lastIndexOf(':');
+  return [hp.slice(0, i), Number(hp.slice(i + 1))];
 }
 
 // ---- Who sends ----
