@@ -248,19 +248,11 @@ export class Workspace {
   /** A docker lab whose cluster state is kept under CHAINLAB_HOME while it runs, so a crash leaves it attachable. */
   private async openDocker(spec: LabSpec): Promise<OpenedLab> {
     const engine = await this.engine();
-    const clock = realtimeClock();
-    const brain = await createSimLab(spec, { clock });
-    let lab;
-    try {
-      lab = await createDockerLab(spec, { engine, agentPath: this.agentPath(), brain });
-    } catch (e) {
-      // DockerLab.create closes the brain itself when a node fails; close it here when it failed before (image missing).
-      await brain.close().catch(() => undefined);
-      throw e;
-    }
+    // The docker backend makes the cluster state itself (on real time, on a node network it finds free).
+    const dl = await createDockerLab(spec, { engine, agentPath: this.agentPath() });
+    const brain = dl.cluster;
     const dir = labDir(this.env, spec.name);
-    const stopSaving = this.keepSaved(dir, spec.name, brain, () => clock.offsetMs);
-    const dl = lab;
+    const stopSaving = this.keepSaved(dir, spec.name, brain, () => brain.runtime.clock.now() - Date.now());
     return {
       lab: dl,
       release: async () => {
@@ -300,7 +292,14 @@ export class Workspace {
     this.invalidate();
     this.watchBackend();
     this.emit({ type: 'switch', lab: next.lab, previous: previous.lab, reason });
-    if (releaseOld) await previous.release();
+    if (releaseOld) {
+      await previous.release();
+      // What Docker holds changed with the release (the old lab's containers are gone): look again.
+      if (previous.lab.spec.backend === 'docker') {
+        this.invalidate();
+        this.emit({ type: 'changed' });
+      }
+    }
   }
 
   /**
