@@ -1,6 +1,7 @@
 // The workspace from the window: "Verify with a real packet" on the sim backend
-// says clearly why it cannot (no kernel), and "New lab" starts a three-node sim
-// lab that every pane and the terminals then show.
+// says clearly why it cannot (no kernel), "New lab" starts a three-node sim lab
+// that every pane and the terminals then show, and the banners for a lab left
+// running and for Docker stopping mid-lab.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, terminalText, typeInTerminal, type E2E } from './harness.js';
 
@@ -56,4 +57,50 @@ describe('workspace and verification in the window', () => {
     await shot('03-new-lab-three-nodes');
     expect(e.errors).toEqual([]);
   }, 120_000);
+
+  it('banners: a docker lab left running at start (re-attach or remove), and Docker stopping mid-lab (continue on sim)', async () => {
+    const p = e.page;
+    // No real crash or Docker outage here: the window's socket is routed so the host's real answers
+    // get one leftover added at start, and one backend.lost event is pushed like the host pushes it.
+    const stateIds = new Set<number>();
+    let push: (event: unknown) => void = () => undefined;
+    await p.routeWebSocket(/\/ws$/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        const req = JSON.parse(String(m)) as { id: number; method: string };
+        if (req.method === 'workspace.state') stateIds.add(req.id);
+        server.send(m);
+      });
+      server.onMessage((m) => {
+        const msg = JSON.parse(String(m)) as { kind: string; response?: { id: number; ok: boolean; value?: { leftovers: unknown[] } } };
+        if (msg.kind === 'response' && msg.response?.ok === true && stateIds.has(msg.response.id) && msg.response.value !== undefined) {
+          msg.response.value.leftovers = [...msg.response.value.leftovers, { name: 'crashed-lab', backend: 'docker', nodes: ['k8s1', 'k8s2'], attachable: false }];
+          ws.send(JSON.stringify(msg));
+          return;
+        }
+        ws.send(m);
+      });
+      push = (event) => ws.send(JSON.stringify({ kind: 'event', event }));
+    });
+    await p.reload();
+    const leftover = p.locator('[data-leftover="crashed-lab"]');
+    await leftover.waitFor({ timeout: 20_000 });
+    await expect(leftover.innerText()).resolves.toMatch(/Found docker lab crashed-lab left running \(2 nodes: k8s1, k8s2\)/);
+    // Chainlab saved no state for it: it can only be removed.
+    await expect(leftover.locator('[data-action=attach]').isDisabled()).resolves.toBe(true);
+    await expect(leftover.locator('[data-action=remove]').isEnabled()).resolves.toBe(true);
+    push({ type: 'backend.lost', backend: 'docker', reason: 'the Docker engine stopped answering (connect ECONNREFUSED /var/run/docker.sock)' });
+    const lost = p.locator('[data-testid=backend-lost]');
+    await lost.waitFor({ timeout: 10_000 });
+    await expect(lost.innerText()).resolves.toMatch(/Docker stopped: the Docker engine stopped answering \(connect ECONNREFUSED \/var\/run\/docker\.sock\)\./);
+    await shot('04-banners');
+    // This lab runs on sim: the host says there is nothing to fall back from, and the window shows it.
+    await lost.locator('[data-action=fallback]').click();
+    await p.locator('.toast.error:has-text("there is nothing to fall back from")').waitFor({ timeout: 10_000 });
+    await lost.locator('button:has-text("Dismiss")').click();
+    await expect(lost.count()).resolves.toBe(0);
+    await leftover.locator('button[aria-label^="Leave crashed-lab alone"]').click();
+    await expect(leftover.count()).resolves.toBe(0);
+    expect(e.errors).toEqual([]);
+  }, 90_000);
 });
