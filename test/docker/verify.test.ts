@@ -83,8 +83,8 @@ beforeAll(async () => {
   await removeDockerLab(engine.docker, LAB);
   const spec = { name: LAB, nodes: 2, kubeProxyVersion: '1.33', backend: 'docker' as const };
   clock = realtimeClock();
-  brain = await createSimLab(spec, { clock });
-  lab = await createDockerLab(spec, { engine, agentPath, brain });
+  // The brain is made once the lab has found a free node network (spec.nodeSubnet).
+  lab = await createDockerLab(spec, { engine, agentPath, brain: async (s) => (brain = await createSimLab(s, { clock })) });
   const r = await lab.apply(manifest);
   expect(r.exitCode, r.output).toBe(0);
   snap = await until('nginx, client and CoreDNS pods to run', async () => {
