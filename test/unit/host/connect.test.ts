@@ -101,13 +101,14 @@ describe('discovery order', () => {
     ]);
   });
 
-  it('DOCKER_HOST alone is tried when set (unix, npipe, tcp with the docker CLI\'s default port)', () => {
+  it('DOCKER_HOST alone is tried when set (unix, npipe, tcp with the docker CLI\'s default port, ssh)', () => {
     touch('.rd', 'docker.sock');
     const only = (host: string) => discoverEngines({ env: { HOME: home, DOCKER_HOST: host }, platform: 'linux', exists: onlyHome }).candidates;
     expect(only('unix:///run/podman/podman.sock').map((c) => [c.source, c.options])).toEqual([['DOCKER_HOST', { socketPath: '/run/podman/podman.sock' }]]);
     expect(only('npipe:////./pipe/docker_engine')[0]!.options).toEqual({ socketPath: '//./pipe/docker_engine' });
     expect(only('tcp://10.0.0.5')[0]!.options).toEqual({ protocol: 'http', host: '10.0.0.5', port: 2375 });
     expect(only('tcp://engine.example:2380')[0]!.options).toEqual({ protocol: 'http', host: 'engine.example', port: 2380 });
+    expect(only('ssh://me@engine.example:2222')[0]!.options).toMatchObject({ protocol: 'ssh', host: 'engine.example', port: 2222, username: 'me' });
   });
 
   it('DOCKER_HOST over TLS: DOCKER_TLS_VERIFY takes ca/cert/key from DOCKER_CERT_PATH, and says which file is missing', () => {
