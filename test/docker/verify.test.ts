@@ -13,7 +13,7 @@ import { createSimLab, realtimeClock, type SimLab } from '../../core/lab/index.j
 import { labDir, writeLab } from '../../core/host/lab/store.js';
 import { runCli } from '../../core/host/cli/main.js';
 import type { Packet } from '../../core/engine/packet/types.js';
-import type { ClusterSnapshot } from '../../core/lab/backend.js';
+import type { ClusterSnapshot, VerifyResult } from '../../core/lab/backend.js';
 
 const LAB = `t-verify-${process.pid}`;
 const agentPath = 'dist/agent/kube-proxy.mjs';
@@ -203,22 +203,37 @@ describe('verify with a real packet (docker backend)', () => {
     await expect(lab.verify('k8s1', { ingress: 'external', proto: 'tcp', src: '203.0.113.7', dst: svc('default', 'nginx').clusterIP, dport: 80 })).rejects.toThrow(/send it from a node or a pod/);
   });
 
-  it('chainlab trace --lab --verify prints the prediction, the observation and that the kernel agrees', async () => {
+  it('chainlab trace --lab --verify prints the prediction, the observation and that the kernel agrees; -o json the VerifyResult; --lab alone the trace', async () => {
     // The lab as `chainlab up --backend docker` leaves it: stored, nodes running, no process attached.
     await writeLab(labDir({ CHAINLAB_HOME: home }, LAB), { format: 'chainlab-lab/1', name: LAB, savedAt: Date.now(), clockOffsetMs: clock.offsetMs, state: brain.toJSON() });
     await lab.detach();
-    let out = '';
-    let err = '';
-    const code = await runCli(['trace', '--lab', LAB, '--verify', '--from', 'external', '--src', hostIP(), '--dst', nodeIP('k8s2'), '--dport', '30450'], {
-      stdout: (s) => { out += s; }, stderr: (s) => { err += s; },
-      readStdin: async () => '', env: { ...process.env, CHAINLAB_HOME: home }, cwd: process.cwd(),
-    });
-    expect(err).toBe('');
-    expect(out).toMatch(/^Sent curl -s -m 2 --local-port \d+ http:\/\/192\.168\.\d+\.\d+:30450\/\nfrom the host \(192\.168\.\d+\.1\), into node k8s2\n/);
-    expect(out).toMatch(/^ {4}nat -A KUBE-NODEPORTS .*--dport 30450/m);
-    expect(out).toMatch(/^ {2}Answer: HTTP 200 \(nginx\/[^)]*\) from pod default\/nginx-/m);
-    expect(out).toMatch(/The kernel agrees with the prediction\.\n$/);
-    expect(code).toBe(0);
+    const cli = async (...argv: string[]): Promise<{ out: string; err: string; code: number }> => {
+      let out = '';
+      let err = '';
+      const code = await runCli(argv, {
+        stdout: (s) => { out += s; }, stderr: (s) => { err += s; },
+        readStdin: async () => '', env: { ...process.env, CHAINLAB_HOME: home }, cwd: process.cwd(),
+      });
+      return { out, err, code };
+    };
+    const packet = ['--from', 'external', '--src', hostIP(), '--dst', nodeIP('k8s2'), '--dport', '30450'];
+    const text = await cli('trace', '--lab', LAB, '--verify', ...packet);
+    expect(text.err).toBe('');
+    expect(text.out).toMatch(/^Sent curl -s -m 2 --local-port \d+ http:\/\/192\.168\.\d+\.\d+:30450\/\nfrom the host \(192\.168\.\d+\.1\), into node k8s2\n/);
+    expect(text.out).toMatch(/^ {4}nat -A KUBE-NODEPORTS .*--dport 30450/m);
+    expect(text.out).toMatch(/^ {2}Answer: HTTP 200 \(nginx\/[^)]*\) from pod default\/nginx-/m);
+    expect(text.out).toMatch(/The kernel agrees with the prediction\.\n$/);
+    expect(text.code).toBe(0);
+    const json = await cli('trace', '--lab', LAB, '--verify', '-o', 'json', ...packet);
+    expect(json.code, json.err).toBe(0);
+    const v = JSON.parse(json.out) as VerifyResult;
+    expect(v.node).toBe('k8s2');
+    expect(v.disagreements).toEqual([]);
+    expect(nginxPods().map((p) => `${p.ip}:80`)).toContain(v.observed.dnatTo);
+    const trace = await cli('trace', '--lab', LAB, '--matched-only', ...packet);
+    expect(trace.code, trace.err).toBe(0);
+    expect(trace.out).toMatch(/✔ nat\/KUBE-NODEPORTS #\d+ +-A KUBE-NODEPORTS .*--dport 30450 -j KUBE-EXT-/);
     lab = await attachDockerLab(lab.spec, { agentPath, brain });
   });
+
 });
