@@ -471,3 +471,131 @@ function findOwner(
   if (context?.kind === 'match' && !isKnownMatchSpec(context.module.name)) return found(context.module.options, undefined);
   return false;
 }
+
+const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 13 || c === 10 || c === 11 || c === 12;
+
+/**
+ * The common restore line, `-A CHAIN` and a rule spec, read straight from the
+ * line: no tokens, no general option dispatch. It takes only what it reads
+ * exactly as parseArgs does (short core options, `!`, known modules and
+ * targets whose own options follow them, arguments plain or in simple quotes)
+ * and gives up (undefined) on anything else, so the caller parses the line the
+ * general way; errors always come from the general path. Same model as
+ * parseArgs, checked by test/unit/iptables/fastpath.test.ts.
+ */
+export function parseAppendLine(line: string): { chain: string; rule: Rule } | undefined {
+  const n = line.length;
+  if (n < 4 || line.charCodeAt(0) !== 45 || line.charCodeAt(1) !== 65 || !isBlank(line.charCodeAt(2))) return undefined;
+  let i = 3;
+  // Reads the next word from i: its text (unquoted) in `word`, whether it was quoted in `wordQuoted`;
+  // false at the end of the line, or (with `unsupported` set) for a word the general tokenizer must read.
+  let word = '';
+  let wordQuoted = false;
+  let unsupported = false;
+  const next = (): boolean => {
+    while (i < n && isBlank(line.charCodeAt(i))) i++;
+    if (i >= n) return false;
+    const start = i;
+    if (line.charCodeAt(i) === 34) {
+      const close = line.indexOf('"', i + 1);
+      const b = line.indexOf('\\', i + 1);
+      if (close < 0 || (b >= 0 && b < close) || (close + 1 < n && !isBlank(line.charCodeAt(close + 1)))) {
+        unsupported = true;
+        return false;
+      }
+      word = line.slice(start + 1, close);
+      wordQuoted = true;
+      i = close + 1;
+      return true;
+    }
+    while (i < n) {
+      const c = line.charCodeAt(i);
+      if (isBlank(c)) break;
+      if (c === 34) {
+        unsupported = true;
+        return false;
+      }
+      i++;
+    }
+    word = line.slice(start, i);
+    wordQuoted = false;
+    return true;
+  };
+  if (!next() || wordQuoted || word === '!' || isOptionText(word)) return undefined;
+  const chain = word;
+  scratchMatches.length = 0;
+  scratchUsed = 0;
+  const rule = {} as Rule;
+  rule.matches = scratchMatches;
+  let invert = false;
+  /** Where the next `--option` goes, as parseArgs' context: the latest -m module or the target. */
+  let ctx: MatchModule | Target | undefined;
+  let ctxIsTarget = false;
+  for (;;) {
+    if (!next()) {
+      if (unsupported) return undefined;
+      break;
+    }
+    if (wordQuoted) return undefined;
+    const w = word;
+    if (w === '!') {
+      if (invert) return undefined;
+      invert = true;
+      continue;
+    }
+    if (w.length === 2 && w.charCodeAt(0) === 45) {
+      const c = w.charCodeAt(1);
+      // -s -d -i -o -p
+      const core: CoreField | undefined = c === 115 ? 'source' : c === 100 ? 'destination' : c === 105 ? 'inInterface' : c === 111 ? 'outInterface' : c === 112 ? 'protocol' : undefined;
+      if (core !== undefined) {
+        if (rule[core] !== undefined || !next() || (!wordQuoted && (word === '!' || isOptionText(word)))) return undefined;
+        rule[core] = { invert, value: core === 'source' || core === 'destination' ? word : intern(word) };
+        invert = false;
+        continue;
+      }
+      if (c === 109) {
+        // -m NAME: a module this file knows (unknown ones take any option: the general path).
+        if (invert || !next() || (!wordQuoted && isOptionText(word)) || !isKnownMatchSpec(word)) return undefined;
+        const m: MatchModule = { name: intern(word), options: scratchList() };
+        rule.matches.push(m);
+        ctx = m;
+        ctxIsTarget = false;
+        continue;
+      }
+      if (c === 106 || c === 103) {
+        if (invert || rule.target !== undefined || !next() || (!wordQuoted && isOptionText(word))) return undefined;
+        const t: Target = { kind: c === 103 ? 'goto' : 'jump', name: targetName(word), options: scratchList() };
+        rule.target = t;
+        ctx = t;
+        ctxIsTarget = true;
+        continue;
+      }
+      return undefined;
+    }
+    // --option of the module or target just named (anything else: how findOwner resolves it is the general path's business).
+    if (w.length < 3 || w.charCodeAt(0) !== 45 || w.charCodeAt(1) !== 45 || !isLetter(w.charCodeAt(2)) || SPECIAL.has(w)) return undefined;
+    const name = optionName(w);
+    const owner = ctx;
+    if (owner === undefined) return undefined;
+    const arity = optionArity(ctxIsTarget ? 'target' : 'match', owner.name, name);
+    if (arity === 0) {
+      owner.options.push({ name, invert, args: [] });
+    } else if (arity === 1) {
+      // An unquoted argument starting with '-' may be a bundle (`-nv`) the general path expands: leave it to it.
+      if (!next() || (!wordQuoted && (word === '!' || word.charCodeAt(0) === 45))) return undefined;
+      const args = [internArg(word)];
+      owner.options.push(wordQuoted ? { name, invert, args, quoted: true } : { name, invert, args });
+    } else return undefined;
+    invert = false;
+  }
+  if (invert) return undefined;
+  compact(rule);
+  return { chain, rule };
+}
+
+/** isOptionWord on an unquoted word. */
+function isOptionText(s: string): boolean {
+  if (s.length < 2 || s.charCodeAt(0) !== 45) return false;
+  const c1 = s.charCodeAt(1);
+  return isLetter(c1) || (c1 === 45 && s.length > 2 && isLetter(s.charCodeAt(2)));
+}

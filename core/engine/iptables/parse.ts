@@ -5,7 +5,7 @@
 
 import type { Result, UserError } from '../errors.js';
 import { ok } from '../errors.js';
-import { parseArgs } from './args.js';
+import { parseAppendLine, parseArgs } from './args.js';
 import { addChain, applyCommand, isBuiltinChain, lookupChain } from './apply.js';
 import { cloneRuleset } from './clone.js';
 import type { Counters, Ruleset, Table } from './model.js';
@@ -173,6 +173,13 @@ function restore(rs: Ruleset, text: string, opts: Internal): RestoreOutcome {
       continue;
     }
 
+    // The common `-A CHAIN …` line, read without tokens; anything it does not take,
+    // and any line the table refuses, goes the general way below (which words the error).
+    const fast = parseAppendLine(line);
+    if (fast !== undefined) {
+      fast.rule.line = lineNo;
+      if (applyCommand(table, { command: 'append', flag: '-A', chain: fast.chain }, fast.rule, { lenient: true }).ok) continue;
+    }
     const tk = tokenizeLine(line);
     if (!tk.ok) return err(lineNo, tk.column, tk.message);
     let words = tk.tokens;
