@@ -147,4 +147,19 @@ describe('guided lab in the app, run by the host', () => {
     await shot('10-replay-done');
     expect(e.errors).toEqual([]);
   }, 150_000);
+
+  it('"Show me" runs the step\'s solution; back in the library the card shows the saved progress', async () => {
+    const p = page();
+    await p.click('[data-action=show-me]');
+    await stepIs(5, 5, 30_000);
+    await p.click('[data-action=close-lesson]');
+    const card = p.locator('.card[data-lab="kill-kube-proxy"]');
+    await card.waitFor({ timeout: 15_000 });
+    // Step 5 of 5 is the current one: 4 of 5 steps behind, saved by the host under CHAINLAB_HOME.
+    await expect.poll(() => card.locator('[role=progressbar]').getAttribute('aria-valuenow'), { timeout: 10_000 }).toBe('80');
+    await expect(card.locator('[data-action=open]').innerText()).resolves.toBe('Resume');
+    await card.scrollIntoViewIfNeeded();
+    await shot('11-library-progress');
+    expect(e.errors).toEqual([]);
+  }, 60_000);
 });
