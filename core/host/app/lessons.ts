@@ -226,16 +226,11 @@ export class Lessons {
     });
   }
 
-  /** Resets rebuild the cluster in place, which only the sim backend can do. */
-  private canRebuild(r: LabRunner, what: string): void {
-    if (r.lab.spec.backend !== 'sim') throw requestError(`${what} rebuilds the cluster, which the ${r.lab.spec.backend} backend cannot do in place; open the lesson again with "start over" instead`);
-  }
-
-  resetStep(): Promise<LessonState> { return this.act((r) => { this.canRebuild(r, 'resetting the step'); return r.resetStep(); }); }
-  resetLab(): Promise<LessonState> { return this.act((r) => { this.canRebuild(r, 'resetting the lab'); return r.resetLab(); }); }
+  // Resets and jumps rebuild the cluster in place (Lab.reset, then setup and the solutions before).
+  resetStep(): Promise<LessonState> { return this.act((r) => r.resetStep()); }
+  resetLab(): Promise<LessonState> { return this.act((r) => r.resetLab()); }
   goTo(index: number): Promise<LessonState> {
     return this.act(async (r) => {
-      this.canRebuild(r, 'jumping to a step');
       if (index > r.steps.length) throw requestError(`there are ${r.steps.length} steps (0 to ${r.steps.length - 1}; ${r.steps.length} is the end)`, 'index');
       await r.goTo(index);
     });
