@@ -328,12 +328,12 @@ function colorOn(flags: Flags, io: CliIO): boolean {
 export function formatVerifyText(v: VerifyResult, color: boolean): string {
   const bold = (s: string): string => (color ? `\u001b[1m${s}\u001b[0m` : s);
   const p = v.predicted;
-  const out: string[] = [`Sent ${v.sent}`, `from ${v.from}, into node ${v.node}`, '', bold('Predicted (the path that ends where the kernel sent it, when predicted):')];
+  const out: string[] = [`Sent ${v.sent}`, `from ${v.from}, into node ${v.node}`, '', bold('Predicted: the rules matched on the predicted path that ends where the kernel sent the packet')];
   for (const s of p.steps) if (s.matched && s.ruleNumber > 0) out.push(`  ${s.hook.padEnd(11)} ${s.table}  ${s.rule}${s.action !== undefined ? `  → ${s.action}` : ''}`);
   const rew = [p.dnatTo !== null ? `destination → ${p.dnatTo}` : '', p.snatTo !== null || p.masquerade ? `source → ${p.snatTo ?? '?'}${p.masquerade ? ' (MASQUERADE)' : ''}` : ''].filter(Boolean);
   out.push(`  Rewrites: ${rew.join('; ') || 'none'}`, `  Verdict: ${p.verdict} — ${describeDelivery(p.delivery)}`);
   out.push(`  Outcomes: ${p.outcomes.map((o) => `${o.key} ${formatPercent(o.probability)}`).join(', ')}`);
-  out.push('', bold('Observed (the kernel):'), '  Rules whose packet counters rose:');
+  out.push('', bold('Observed: what the kernel did'), '  Rules whose packet counters rose (nat counts the first packet of a connection, other tables every packet, replies too):');
   for (const r of v.observed.rulesHit) out.push(`    ${r}`);
   if (v.observed.rulesHit.length === 0) out.push('    (none)');
   out.push(`  Conntrack: ${v.observed.conntrack ?? '(no entry)'}`);
