@@ -65,6 +65,8 @@ export class Lessons {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private saving: Promise<void> = Promise.resolve();
   private closed = false;
+  private lastSent = '';
+  private lastSaved = '';
 
   constructor(private readonly ws: Workspace, private readonly opts: LessonsOptions) {
     ws.on((e) => {
@@ -171,10 +173,9 @@ export class Lessons {
       this.offRunner = r.on(() => this.schedule());
       this.ws.setLesson(id);
       this.startPolling();
-      const state = await this.build(r);
-      this.save(r);
-      this.emit(state);
-      return state;
+      this.lastSent = '';
+      this.lastSaved = '';
+      return this.flushNow(r);
     });
   }
 
@@ -283,6 +284,7 @@ export class Lessons {
     this.save(this.runner);
     this.runner = null;
     this.warning = undefined;
+    this.lastSent = '';
     if (announce) {
       this.ws.setLesson(null);
       this.emit(null);
@@ -303,12 +305,20 @@ export class Lessons {
   private async flushNow(r: LabRunner): Promise<LessonState> {
     const state = await this.build(r);
     this.save(r);
-    if (this.runner === r) this.emit(state);
+    // A poll that found nothing new sends nothing (the checks run every second).
+    const text = JSON.stringify(state);
+    if (this.runner === r && text !== this.lastSent) {
+      this.lastSent = text;
+      this.emit(state);
+    }
     return state;
   }
 
   private save(r: LabRunner): void {
-    const snapshot: LabProgress = JSON.parse(JSON.stringify(r.progress)) as LabProgress;
+    const text = JSON.stringify(r.progress);
+    if (text === this.lastSaved) return;
+    this.lastSaved = text;
+    const snapshot = JSON.parse(text) as LabProgress;
     this.saving = this.saving.then(() => writeProgress(this.opts.env, snapshot))
       .catch((e: Error) => console.error(`chainlab: saving the progress of ${snapshot.lab} failed: ${e.message}`));
   }
