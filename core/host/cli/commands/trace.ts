@@ -167,7 +167,7 @@ function cidr(name: string, text: string): string {
 }
 
 function buildInputs(f: Flags): { node: NodeDescription; packet: Packet; seed: number; runs: number | null } {
-  if (f.rules === undefined) throw new FlagError('--rules is required (or --lab NAME)');
+  if (f.rules === undefined) throw new FlagError('--rules is required');
   if (f.nodeIps.length === 0) throw new FlagError('--node-ip is required (the node\'s own address, like 192.168.0.2/24)');
   const { packet, seed, runs } = buildPacket(f);
   const node: NodeDescription = {
