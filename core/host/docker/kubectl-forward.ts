@@ -229,8 +229,8 @@ export function requestFs(req: Pick<NodeKubectlRequest, 'files' | 'dirs'>): Kube
 }
 
 export interface KubectlRelay {
-  /** Ends the relay (the node's kubectl then says no process is attached). */
-  stop(): void;
+  /** Ends the relay and waits until it is gone (the node's kubectl then says no process is attached). */
+  stop(): Promise<void>;
 }
 
 /**
@@ -240,7 +240,7 @@ export interface KubectlRelay {
  */
 export async function startKubectlRelay(container: Docker.Container, handler: NodeKubectlHandler, log: (line: string) => void): Promise<KubectlRelay> {
   let stopped = false;
-  let current: { end(): void } | undefined;
+  let current: { end(): Promise<void> } | undefined;
   let restarts = 0;
   const run = async (): Promise<void> => {
     const exec = await container.exec({ Cmd: ['sh', '-c', relayScript()], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
@@ -279,7 +279,15 @@ export async function startKubectlRelay(container: Docker.Container, handler: No
       }
     });
     err.on('data', (d: Buffer) => log(`kubectl relay in ${container.id.slice(0, 12)}: ${d.toString().trim()}`));
-    current = { end: () => { stream.end(); } };
+    // EOF on its stdin ends the relay; an engine that does not pass it on gets the connection closed after 5 s.
+    current = {
+      end: () => new Promise<void>((resolve) => {
+        if (stream.destroyed) return resolve();
+        const timer = setTimeout(() => { stream.destroy(); resolve(); }, 5000);
+        stream.once('close', () => { clearTimeout(timer); resolve(); });
+        stream.end();
+      }),
+    };
     // Served from the first message on; the caller waits for the socket to listen.
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the kubectl relay did not start within 20 s')), 20_000);
@@ -294,5 +302,5 @@ export async function startKubectlRelay(container: Docker.Container, handler: No
     });
   };
   await run();
-  return { stop: () => { stopped = true; current?.end(); } };
+  return { stop: async () => { stopped = true; await current?.end(); } };
 }

@@ -69,6 +69,20 @@ interface NodeBox {
   kubeProxyPod?: string;
 }
 
+/**
+ * The articles start `python -m SimpleHTTPServer PORT` (Python 2, seed 000); the
+ * node has Python 3. `python` is python3 under the name ps, ss and lsof show
+ * (a link, so the process is called python), and SimpleHTTPServer runs
+ * http.server.
+ */
+const SIMPLE_HTTP_SERVER = `# Python 2's SimpleHTTPServer, for the articles' \`python -m SimpleHTTPServer PORT\` (Chainlab)
+import sys
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer, test
+if __name__ == "__main__":
+    test(HandlerClass=SimpleHTTPRequestHandler, ServerClass=ThreadingHTTPServer, port=int(sys.argv[1]) if len(sys.argv) > 1 else 8000)
+`;
+const PYTHON_SHIM = `{ command -v python >/dev/null || { ln -sf "$(command -v python3)" /usr/local/bin/python && d=$(python3 -c 'import sys; print("/usr/local/lib/python%d.%d/dist-packages" % sys.version_info[:2])') && mkdir -p "$d" && echo '${Buffer.from(SIMPLE_HTTP_SERVER).toString('base64')}' | base64 -d > "$d/SimpleHTTPServer.py"; }; }`;
+
 const containerName = (lab: string, node: string): string => `chainlab-${lab}-${node}`;
 
 export class DockerLab implements Lab {
@@ -138,7 +152,7 @@ export class DockerLab implements Lab {
       }).catch((e: unknown) => { throw new Error(explainEngineError(e, this.engine)); });
       await container.start().catch((e: unknown) => { throw new Error(explainEngineError(e, this.engine)); });
       const box: NodeBox = { name: n.name, container, kubeProxy: { state: 'stopped', restarts: 0 }, pods: new Map(), lastRules: [] };
-      await this.sh(box, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; }`, `installing kube-proxy on ${n.name}`);
+      await this.sh(box, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; } && ${PYTHON_SHIM}`, `installing kube-proxy on ${n.name}`);
       await this.sh(box, this.routesScript(n.name), `pod network on ${n.name}`);
       return box;
     }));
@@ -544,8 +558,8 @@ export class DockerLab implements Lab {
   private async stopRelays(): Promise<void> {
     await Promise.all(this.nodes.map(async (b) => {
       const r = await b.relay?.catch(() => undefined);
-      r?.stop();
       delete b.relay;
+      await r?.stop();
     }));
   }
 
