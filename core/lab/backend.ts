@@ -102,11 +102,14 @@ export interface VerifyResult {
   /** The engine's trace of the packet as it was really sent (source adjusted to the real sender). */
   predicted: TraceResult;
   observed: {
-    /** Rules whose packet counter rose on the node, as `table -A CHAIN …` lines. */
+    /** Rules whose packet counter rose on the entry node, as `table -A CHAIN …` lines (a second node's are compared in `disagreements`). */
     rulesHit: string[];
     /** The conntrack entry the packet created (a `conntrack -L` line), or null when none was found. */
     conntrack: string | null;
-    /** Where the kernel DNATed to (`ip:port`, from the entry's reply tuple), or null. */
+    /**
+     * Where the kernel DNATed to (`ip:port`): from the conntrack entry's reply tuple, or, when the kernel kept
+     * no entry (a connection refused with a RST), from the DNAT rule whose counter rose; null when not DNATed.
+     */
     dnatTo: string | null;
     /** The source address the kernel rewrote to (SNAT/MASQUERADE), or null. */
     snatTo: string | null;
