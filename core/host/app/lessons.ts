@@ -164,7 +164,7 @@ export class Lessons {
         }
         if (made === undefined) throw new Error('the lab runner made no cluster');
         return made;
-      }, backend, 'lesson');
+      }, 'lesson');
       const r = runner!;
       // One lesson per workspace: the one open before ends here (its progress saved); it stays open if this one failed.
       this.drop(false);

@@ -11,12 +11,11 @@ import type { BackendKind, Lab, LabSpec } from '../../lab/backend.js';
 import { createSimLab, realtimeClock, restoreSimLab, type SimLab } from '../../lab/index.js';
 import { releaseInfo } from '../../lab/cluster/versions.js';
 import type { Engine } from '../docker/connect.js';
-import { attachDockerLab, connectEngine, createDockerLab, imageStatus, listDockerLabs, removeDockerLab, NODE_IMAGE } from '../docker/index.js';
+import { attachDockerLab, connectEngine, createDockerLab, findDockerLabs, imageStatus, removeDockerLab, NODE_IMAGE } from '../docker/index.js';
 import { labDir, readLab, removeLab, writeLab, type StoredLab } from '../lab/store.js';
 import { projectPath } from '../paths.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SPEC, SEED_000_MANIFEST } from './default-lab.js';
 import { Lessons } from './lessons.js';
 
 export type ClusterSpec = z.infer<typeof clusterSpecSchema>;
@@ -212,12 +211,8 @@ export class Workspace {
     }
     let leftovers: LeftoverLab[] = [];
     try {
-      const names = await withTimeout(listDockerLabs(engine.docker), ENGINE_TIMEOUT_MS, 'the Docker engine');
       const mine = this.current.spec.backend === 'docker' ? this.current.spec.name : null;
-      leftovers = await Promise.all(names.filter((n) => n !== mine).map(async (name): Promise<LeftoverLab> => {
-        const stored = await this.stored(name);
-        return { name, backend: 'docker', nodes: stored ? stored.state.nodes.map((n) => n.name) : [], attachable: stored !== null };
-      }));
+      leftovers = (await withTimeout(findDockerLabs(engine.docker, this.env), ENGINE_TIMEOUT_MS, 'the Docker engine')).filter((l) => l.name !== mine);
     } catch (e) {
       docker = { ...docker, detail: `${docker.detail} (listing its Chainlab labs failed: ${(e as Error).message})` };
     }
@@ -304,8 +299,7 @@ export class Workspace {
 
   /**
    * A new lab from a cluster spec (and manifests applied at once). The new lab is made
-   * first and the old one closed after, so a failure leaves the old lab as it was —
-   * except between two docker labs, which cannot both hold the node network.
+   * first and the old one closed after, so a failure leaves the old lab as it was.
    */
   start(c: ClusterSpec, manifest?: string): Promise<WorkspaceCore> {
     return this.serial(async () => {
@@ -321,34 +315,19 @@ export class Workspace {
           await next.lab.advance(5000);
         }
         return next;
-      }, spec.backend, 'start');
+      }, 'start');
       return this.state();
     });
   }
 
   /** Makes the lab `make` opens current (a lesson: its runner starts the cluster and runs the setup), in turn with other changes. */
-  replace(make: () => Promise<OpenedLab>, backend: BackendKind, reason: Extract<WorkspaceEvent, { type: 'switch' }>['reason']): Promise<void> {
-    return this.serial(() => this.replaceNow(make, backend, reason));
+  replace(make: () => Promise<OpenedLab>, reason: Extract<WorkspaceEvent, { type: 'switch' }>['reason']): Promise<void> {
+    return this.serial(() => this.replaceNow(make, reason));
   }
 
-  private async replaceNow(make: () => Promise<OpenedLab>, backend: BackendKind, reason: Extract<WorkspaceEvent, { type: 'switch' }>['reason']): Promise<void> {
+  private async replaceNow(make: () => Promise<OpenedLab>, reason: Extract<WorkspaceEvent, { type: 'switch' }>['reason']): Promise<void> {
     if (this.closed) throw new Error('the app is closing');
-    if (backend === 'docker' && this.current.spec.backend === 'docker') {
-      // Only one docker lab at a time holds the node network: the old one goes first.
-      const old = this.cur;
-      await old.release();
-      let next: OpenedLab;
-      try {
-        next = await make();
-      } catch (e) {
-        const fallback = await createSimLab(DEFAULT_SPEC);
-        await fallback.apply(SEED_000_MANIFEST);
-        await this.swap({ lab: fallback, release: () => fallback.close() }, reason, false);
-        throw new Error(`${(e as Error).message} (the previous docker lab was removed first, so the app opened the default sim lab)`);
-      }
-      await this.swap(next, reason, false);
-      return;
-    }
+    // Docker labs side by side each take their own node network, so the new lab is always made first.
     const next = await make();
     await this.swap(next, reason);
   }
@@ -386,7 +365,7 @@ export class Workspace {
             await brain.close();
           },
         };
-      }, 'docker', 'attach');
+      }, 'attach');
       return this.state();
     });
   }
