@@ -1,5 +1,6 @@
 // Docker backend figures: `up` of a 3-node lab (image present), one Service
-// change until every node's rules are installed, memory per node container.
+// change until every node's rules are installed and read back, a reset, memory
+// per node container.
 // Reference, measured in the same run: one bare `docker run` of the node image
 // (create + start + exec + remove), the floor any container-based node pays.
 import { execFileSync } from 'node:child_process';
@@ -27,20 +28,28 @@ const lab = await createDockerLab({ name: LAB, nodes: 3, kubeProxyVersion: '1.33
 const up = performance.now() - t;
 console.log(`up, 3-node docker lab: ${(up / 1000).toFixed(2)} s (${(up / bare).toFixed(1)}x reference)`);
 
-t = performance.now();
 try {
+// The clock stops when every node's rules, as read back from the node, hold the new NodePort
+// (the lab's `rules` events come from the read-back, never from what was written).
+const seen = new Set<string>();
+let allSeen: () => void = () => {};
+const everyNode = new Promise<void>((resolve) => { allSeen = resolve; });
+const stop = lab.on((e) => {
+  if (e.type === 'rules' && e.change.added.some((l) => l.includes('31999'))) seen.add(e.change.node);
+  if (seen.size === 3) allSeen();
+});
+t = performance.now();
 const r = await lab.kubectl(['create', 'service', 'nodeport', 'bench', '--tcp=80:80', '--node-port=31999']);
 if (r.exitCode !== 0) throw new Error(r.output);
-for (const n of ['k8s1', 'k8s2', 'k8s3']) {
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const { output } = await lab.exec(n, 'iptables-save | grep -c "dport 31999" || true');
-    if (Number(output.trim()) > 0) break;
-    if (Date.now() > end) throw new Error(`rules never reached ${n}`);
-  }
-}
+await Promise.race([everyNode, new Promise((_, reject) => setTimeout(() => reject(new Error(`rules read back from ${[...seen].join(', ') || 'no node'} only`)), 10_000))]);
 const change = performance.now() - t;
+stop();
 console.log(`one Service change installed on every node (read back): ${change.toFixed(0)} ms (${(change / bare).toFixed(2)}x reference)`);
+// Checked after the clock stopped: each node's own iptables-save has the rule.
+for (const n of ['k8s1', 'k8s2', 'k8s3']) {
+  const rules = JSON.stringify(await lab.installedRules(n));
+  if (!rules.includes('31999')) throw new Error(`${n}: the NodePort rule is not in iptables-save`);
+}
 // Where a sync's time goes: the one exec per node, kube-proxy's own share of it.
 const synced = lab.timings.filter((x) => x.nodes.length > 0);
 for (const x of synced.slice(-2)) console.log(`sync ${x.generation}: ${formatTiming(x)}`);
@@ -48,6 +57,10 @@ const execs = synced.flatMap((x) => x.nodes.map((n) => n.execMs));
 const agents = synced.flatMap((x) => x.nodes.flatMap((n) => (n.agentMs !== undefined ? [n.agentMs] : [])));
 if (execs.length > 0) console.log(`node sync exec, mean: ${(execs.reduce((a, b) => a + b, 0) / execs.length).toFixed(0)} ms (${(execs.reduce((a, b) => a + b, 0) / execs.length / bare).toFixed(2)}x reference)`);
 if (agents.length > 0) console.log(`kube-proxy sync in the node, mean: ${(agents.reduce((a, b) => a + b, 0) / agents.length).toFixed(0)} ms`);
+
+t = performance.now();
+await lab.reset();
+console.log(`reset of the 3-node lab (fresh cluster, nodes cleaned, kube-proxy restarted, first sync read back): ${(performance.now() - t).toFixed(0)} ms`);
 
 const containers = await engine.docker.listContainers({ filters: JSON.stringify({ label: [`chainlab.lab=${LAB}`] }) });
 for (const ci of containers) {

@@ -92,7 +92,7 @@ describe('docker backend', () => {
     const mine = await docker.listContainers({ filters: JSON.stringify({ label: [`${LAB_LABEL}=${LAB}`] }) });
     expect(mine.map((c) => c.Labels['chainlab.node']).sort()).toEqual(['k8s1', 'k8s2']);
     const ps = await lab.exec('k8s1', 'ps -eo comm,args | grep -v grep | grep kube-proxy');
-    expect(ps.output).toMatch(/^kube-proxy\s+kube-proxy/m);
+    expect(ps.output).toMatch(/^kube-proxy\s+\/usr\/local\/bin\/kube-proxy --config=\/var\/lib\/kube-proxy\/config.conf/m);
     expect((await lab.exec('k8s2', 'hostname')).output.trim()).toBe('k8s2');
   });
 

@@ -54,14 +54,49 @@ export const CHANNEL_PATH = '/usr/local/lib/chainlab/channel.py';
 const CHANNEL_PY = `# Chainlab's host channel: runs the host's requests (one JSON line each) and
 # answers each with one JSON line; output goes to files, so a server a request
 # starts in the background cannot hold the answer back.
-import json, os, subprocess, sys, tempfile, threading
+import base64, json, os, signal, subprocess, sys, tempfile, threading, time
 out, lock = sys.stdout.buffer, threading.Lock()
+KP = "/var/lib/kube-proxy"
 def answer(res):
     with lock:
         out.write((json.dumps(res) + "\\n").encode()); out.flush()
+def pids(name):
+    found = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/comm" % d) as f:
+                    if f.read().strip() == name: found.append(int(d))
+            except OSError:
+                pass
+    return found
+# A sync without a process per step: the state written by rename, kube-proxy
+# signalled, its "applied GENERATION MS" awaited (bounded), then iptables-save -c.
+def sync(req, res):
+    if req.get("state") is not None:
+        with open(KP + "/state.json.tmp", "wb") as f: f.write(base64.b64decode(req["state"]))
+        os.replace(KP + "/state.json.tmp", KP + "/state.json")
+        if req.get("wait"):
+            for p in pids("kube-proxy"):
+                try: os.kill(p, signal.SIGUSR1)
+                except OSError: pass
+            res["applied"], end, n = "timeout", time.monotonic() + req.get("waitTimeout", 3), 0
+            while time.monotonic() < end:
+                try:
+                    with open(KP + "/applied") as f: a = f.read().split()
+                    if int(a[0]) >= req["generation"]: res["applied"] = " ".join(a[:2]); break
+                except (OSError, ValueError, IndexError):
+                    pass
+                n += 1
+                if n % 20 == 0 and not pids("kube-proxy"): res["applied"] = "dead"; break
+                time.sleep(0.005)
+    p = subprocess.run(["iptables-save", "-c"], stdin=subprocess.DEVNULL, capture_output=True)
+    res["code"], res["stdout"], res["stderr"] = p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 def run(req):
     res = {"id": req["id"], "code": 127, "stdout": "", "stderr": ""}
     try:
+        if req.get("op") == "sync":
+            sync(req, res); answer(res); return
         with tempfile.TemporaryFile() as o, tempfile.TemporaryFile() as e, open(os.devnull, "rb") as i:
             p = subprocess.Popen(req["argv"], stdin=i, stdout=o, stderr=e, cwd="/")
             try:
@@ -77,12 +112,21 @@ for line in sys.stdin.buffer:
     threading.Thread(target=run, args=(json.loads(line),), daemon=True).start()
 `;
 
-interface ChannelAnswer { id: number; code: number; stdout: string; stderr: string; timedOut?: boolean }
+interface ChannelAnswer { id: number; code: number; stdout: string; stderr: string; timedOut?: boolean; applied?: string }
+
+/** What a node sync gives back: `iptables-save -c` and what the wait for kube-proxy saw. */
+export interface NodeSyncAnswer {
+  save: string;
+  exitCode: number;
+  stderr: string;
+  /** `GEN ELAPSED_MS` (applied), `dead`, `timeout`, or undefined (no state written or no wait). */
+  applied?: string;
+}
 
 /** The long-lived exec of one node; requests run concurrently, each answered by id. */
 export class NodeChannel {
   private nextId = 1;
-  private pending = new Map<number, { resolve: (r: ExecResult) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
+  private pending = new Map<number, { resolve: (r: ChannelAnswer) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
   private ended: Error | undefined;
   private endListeners = new Set<(e: Error) => void>();
 
@@ -137,18 +181,33 @@ export class NodeChannel {
   }
 
   /** Runs argv in the node (no stdin), like execIn; output and stderr are not interleaved (output = stdout + stderr). */
-  run(cmd: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  async run(cmd: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    const a = await this.request({ argv: cmd, timeout: timeoutMs / 1000 }, timeoutMs, cmd.join(' '));
+    return { stdout: a.stdout, stderr: a.stderr, output: a.stdout + a.stderr, exitCode: a.code };
+  }
+
+  /**
+   * Writes kube-proxy's state (base64 of its JSON) into the node, signals it and
+   * waits (at most 3 s) until it reports the generation applied, then reads the
+   * rules back: all in the channel, no process but iptables-save.
+   */
+  async sync(opts: { stateB64?: string; generation: number; waitForKubeProxy: boolean }): Promise<NodeSyncAnswer> {
+    const a = await this.request({ op: 'sync', generation: opts.generation, wait: opts.waitForKubeProxy, waitTimeout: 3, ...(opts.stateB64 !== undefined ? { state: opts.stateB64 } : {}) }, 30_000, 'sync');
+    return { save: a.stdout, exitCode: a.code, stderr: a.stderr, ...(a.applied !== undefined && a.applied !== null ? { applied: a.applied } : {}) };
+  }
+
+  private request(body: Record<string, unknown>, timeoutMs: number, what: string): Promise<ChannelAnswer> {
     if (this.ended) return Promise.reject(this.ended);
     const id = this.nextId++;
-    const timeoutMs = opts.timeoutMs ?? 60_000;
-    return new Promise<ExecResult>((resolve, reject) => {
-      // The node kills the child at the deadline; this timer is for a channel that stopped answering.
+    return new Promise<ChannelAnswer>((resolve, reject) => {
+      // The node kills a child at the deadline; this timer is for a channel that stopped answering.
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`command timed out after ${timeoutMs} ms in ${this.container.id.slice(0, 12)}: ${cmd.join(' ').slice(0, 200)}`));
+        reject(new Error(`command timed out after ${timeoutMs} ms in ${this.container.id.slice(0, 12)}: ${what.slice(0, 200)}`));
       }, timeoutMs + 5000);
       this.pending.set(id, { resolve, reject, timer });
-      this.stream.write(`${JSON.stringify({ id, argv: cmd, timeout: timeoutMs / 1000 })}\n`);
+      this.stream.write(`${JSON.stringify({ id, ...body })}\n`);
     });
   }
 
@@ -158,7 +217,7 @@ export class NodeChannel {
     this.pending.delete(a.id);
     clearTimeout(p.timer);
     if (a.timedOut) p.reject(new Error(`command timed out in ${this.container.id.slice(0, 12)} (killed by the node)`));
-    else p.resolve({ stdout: a.stdout, stderr: a.stderr, output: a.stdout + a.stderr, exitCode: a.code });
+    else p.resolve(a);
   }
 
   private end(e: Error): void {

@@ -17,7 +17,7 @@ import type { Packet } from '../../engine/packet/types.js';
 import { DEFAULT_HOST_FACTS, type ProxierInput } from '../../engine/proxier/types.js';
 import { formatError } from '../../engine/errors.js';
 import { connectEngine, explainEngineError, type Engine } from './connect.js';
-import { execIn, NodeChannel, type ExecResult } from './exec.js';
+import { execIn, NodeChannel, type ExecResult, type NodeSyncAnswer } from './exec.js';
 import { allocateNodeSubnet, dockerStoppedError, dockerSubnets, cidrsOverlap, EngineWatch, isPoolOverlap, listDockerLabs, resetNodeScript, LAB_LABEL, NODE_LABEL } from './lifecycle.js';
 import { imageStatus, NODE_IMAGE } from './image.js';
 import { podNetworkScript, nodeRoutesScript, shortId } from './pods.js';
@@ -26,7 +26,7 @@ import { dnsRecords, writeDnsScript } from './dns.js';
 import { requestFs, startKubectlRelay, type KubectlRelay, type NodeKubectlIO, type NodeKubectlRequest } from './kubectl-forward.js';
 import { runKubectl } from '../../lab/kubectl/index.js';
 import type { ClusterApi } from '../../lab/cluster/api.js';
-import { lineWithReadBack, nodeSyncScript, splitLineOutput, splitNodeSyncOutput, stateChunks } from './sync-script.js';
+import { lineWithReadBack, splitLineOutput } from './sync-script.js';
 import { traceResultOf } from '../../lab/trace-result.js';
 import type { VerifyResult } from '../../lab/backend.js';
 import { CLUSTER_CIDR } from '../../lab/cluster/bootstrap.js';
@@ -222,6 +222,21 @@ export class DockerLab implements Lab {
     return box.channel;
   }
 
+  /** A node sync through the channel (opened again once if it ended, as `run`). */
+  private async channelSync(box: NodeBox, opts: Parameters<NodeChannel['sync']>[0]): Promise<NodeSyncAnswer> {
+    this.assertEngine();
+    try {
+      return await (await this.channelOf(box)).sync(opts);
+    } catch (e) {
+      const ch = await box.channel?.catch(() => undefined);
+      if (ch?.alive) throw e;
+      delete box.channel;
+      await this.engineWatch.check();
+      this.assertEngine();
+      return (await this.channelOf(box)).sync(opts);
+    }
+  }
+
   /** `sh -c SCRIPT` in the node, failing with the script's output when it exits non-zero. */
   private async sh(box: NodeBox, script: string, what: string): Promise<string> {
     const r = await this.run(box, ['sh', '-c', script]);
@@ -402,7 +417,7 @@ export class DockerLab implements Lab {
         pods = pods === '' ? writeDnsScript(records) : `${writeDnsScript(records)}\n${pods}`;
       }
       const nodeObj = rt.api.find('Node', null, box.name);
-      let chunks: string[] = [];
+      let state: string | undefined;
       if (nodeObj) {
         const input: ProxierInput = {
           version: release.proxier, node: nodeObj as unknown as ProxierInput['node'], config: kubeProxyConfig(simNode, release),
@@ -412,17 +427,18 @@ export class DockerLab implements Lab {
         const inputText = JSON.stringify(input);
         if (inputText !== box.lastInput) {
           box.lastInput = inputText;
-          chunks = stateChunks(JSON.stringify({ generation: gen, input }));
+          state = Buffer.from(JSON.stringify({ generation: gen, input })).toString('base64');
         }
       }
-      if (pods === '' && chunks.length === 0) return undefined;
+      if (pods === '' && state === undefined) return undefined;
       const running = box.kubeProxy.state === 'running';
-      const script = nodeSyncScript({ pods, ...(chunks.length > 0 ? { generation: gen } : {}), waitForKubeProxy: running });
       const t1 = performance.now();
-      const r = await this.run(box, ['sh', '-c', script, 'sh', ...chunks]);
+      // Pods first (their servers listen before kube-proxy points at them), then the state,
+      // kube-proxy's sync and the read-back in one channel request (exec.ts: no process per step).
+      if (pods !== '') await this.sh(box, pods, `pods on ${box.name}`);
+      const out = await this.channelSync(box, { ...(state !== undefined ? { stateB64: state } : {}), generation: gen, waitForKubeProxy: running });
       const execMs = performance.now() - t1;
-      const out = splitNodeSyncOutput(r.stdout);
-      if (r.exitCode !== 0 && out.save === '') throw new Error(`sync of ${box.name} failed (exit ${r.exitCode}): ${r.output.trim().slice(-600)}`);
+      if (out.exitCode !== 0) throw new Error(`read-back of ${box.name} failed (exit ${out.exitCode}): ${out.stderr.trim().slice(-600)}`);
       if (out.applied === 'timeout') this.emit({ type: 'log', line: `docker backend: kube-proxy on ${box.name} did not apply generation ${gen} within 3 s` });
       const t2 = performance.now();
       this.readBackFrom(box, out.save);

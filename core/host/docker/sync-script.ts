@@ -1,7 +1,8 @@
-// One docker exec per node and sync: a docker exec costs ~1 s on a loaded
-// machine, so the pods, the new cluster state, the wait for the node's
-// kube-proxy and the read-back of what it installed go in one shell script,
-// and the read-back is split off its output by a marker line.
+// A node-shell line and the read-back of the rules it may have changed, in one
+// docker exec, split by a marker line (lineWithReadBack, splitLineOutput).
+// Cluster syncs no longer use nodeSyncScript: they go through the node's host
+// channel (exec.ts, NodeChannel.sync), which waits for kube-proxy without a
+// process per step; the script and its splitter stay for their unit test.
 
 export const SAVE_MARKER = '=== chainlab: iptables-save -c ===';
 const APPLIED_MARKER = '=== chainlab: applied ';
