@@ -304,4 +304,46 @@ describe('the workspace with a docker lab', () => {
     const again = await s.handle({ id: 5, method: 'workspace.fallback', params: {} });
     expect(again.ok).toBe(false);
   });
+
+  it('a lesson on docker goes on after the fallback: same cluster on sim, a warning, typed commands still count', async () => {
+    const listeners = new Set<(e: import('../../../core/lab/backend.js').LabEvent) => void>();
+    // A docker lab as the workspace sees it (its cluster state, detach, a backend event), made by the docker factory.
+    const dockerStub = async (spec: LabSpec): Promise<Lab> => {
+      const brain = await createSimLab({ ...spec, backend: 'docker' }, { clock: manualClock() });
+      const lab: Lab & { cluster: typeof brain; detach(): Promise<void> } = {
+        spec, cluster: brain, detach: async () => undefined,
+        snapshot: () => brain.snapshot(), exec: (n, c) => brain.exec(n, c), kubectl: (a) => brain.kubectl(a), apply: (m) => brain.apply(m),
+        installedRules: (n) => brain.installedRules(n), trace: (n, p, o) => brain.trace(n, p, o),
+        openTerminal: (t, sz) => brain.openTerminal(t, sz),
+        on: (l) => { listeners.add(l); const off = brain.on(l); return () => { listeners.delete(l); off(); }; },
+        advance: (ms) => brain.advance(ms), reset: () => brain.reset(), close: () => brain.close(),
+      };
+      return lab;
+    };
+    const initial = await simOnManualClock(DEFAULT_SPEC);
+    const ws = createWorkspace({ initial, env: { CHAINLAB_HOME: home }, factories: { sim: simOnManualClock, docker: dockerStub }, pollMs: 100, engine: async () => { throw new Error('Docker stopped'); } });
+    open.push(ws);
+    const s = createSession(ws, { shell: 'web' });
+    const events: AppEvent[] = [];
+    s.on((e) => events.push(e));
+    let n = 1;
+    const call = async <T>(method: string, params: object = {}): Promise<T> => {
+      const r = await s.handle({ id: n++, method, params });
+      if (!r.ok) throw new Error(`${method}: ${r.errors.map((e) => e.message).join('; ')}`);
+      return r.value as T;
+    };
+    const opened = await call<LessonState>('lesson.open', { id: 'kill-kube-proxy', backend: 'docker' });
+    expect(opened.current).toBe(0);
+    expect((await call<LabInfo>('lab.info')).spec.backend).toBe('docker');
+    for (const l of [...listeners]) l({ type: 'backend', state: 'lost', reason: 'Docker stopped' });
+    expect(events).toContainEqual({ type: 'backend.lost', backend: 'docker', reason: 'Docker stopped' });
+    const st = await call<WorkspaceState>('workspace.fallback');
+    expect(st.current.spec).toMatchObject({ name: 'lab-kill-kube-proxy', backend: 'sim', nodes: 3 });
+    expect(st.lesson).toBe('kill-kube-proxy');
+    const state = await until('the lesson with its warning', () => { const l = lastLesson(events); return l?.warning !== undefined ? l : undefined; });
+    expect(state.warning).toMatch(/Docker stopped/);
+    const { id } = await call<{ id: string }>('terminal.open', { target: { node: 'k8s2' }, cols: 80, rows: 24 });
+    await call('terminal.write', { id, data: 'ps -aef | grep kube-proxy\r' });
+    await until('step 1 passed on sim', () => { const l = lastLesson(events); return l && l.current === 1 ? l : undefined; });
+  });
 });
