@@ -11,7 +11,6 @@ import type Docker from 'dockerode';
 import { DockerLab } from '../../../core/host/docker/lab.js';
 import { allocateNodeSubnet, cidrsOverlap, EngineWatch, findDockerLabs, LAB_LABEL, NODE_LABEL } from '../../../core/host/docker/lifecycle.js';
 import type { Engine } from '../../../core/host/docker/connect.js';
-import { SAVE_MARKER } from '../../../core/host/docker/sync-script.js';
 import { createSimLab, manualClock } from '../../../core/lab/index.js';
 import type { LabEvent, LabSpec } from '../../../core/lab/backend.js';
 import { labDir, writeLab } from '../../../core/host/lab/store.js';
@@ -104,13 +103,15 @@ function fakeNode(id: string, log: string[][]): { container: unknown; streams: D
           write(chunk: Buffer, _enc, cb) {
             buf += chunk.toString();
             for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-              const req = JSON.parse(buf.slice(0, nl)) as { id: number; argv: string[] };
+              const req = JSON.parse(buf.slice(0, nl)) as { id: number; argv?: string[]; op?: 'sync' };
               buf = buf.slice(nl + 1);
-              log.push(req.argv);
-              const script = req.argv.join(' ');
+              // A sync request answers with the node's iptables-save -c.
+              const argv = req.op === 'sync' ? ['sync'] : req.argv!;
+              log.push(argv);
+              const script = argv.join(' ');
               const stdout = script.includes('ip netns list') ? '\n==\n42\n==\n0\n'
                 : script.includes('pgrep') ? '42\n'
-                : script.includes(SAVE_MARKER) ? `${SAVE_MARKER}\n*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n` : '';
+                : req.op === 'sync' ? '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n' : '';
               s.push(`${JSON.stringify({ id: req.id, code: 0, stdout, stderr: '' })}\n`);
             }
             cb();
