@@ -175,8 +175,21 @@ function restore(rs: Ruleset, text: string, opts: Internal): RestoreOutcome {
 
     // The common `-A CHAIN …` line, read without tokens; anything it does not take,
     // and any line the table refuses, goes the general way below (which words the error).
-    const fast = parseAppendLine(line);
+    // `iptables-save -c` puts `[packets:bytes] ` first.
+    let fastCounters: Counters | undefined;
+    let fastFrom = 0;
+    if (line.charCodeAt(0) === 91) {
+      const close = line.indexOf(']');
+      const m = close > 0 && (line.charCodeAt(close + 1) === 32 || line.charCodeAt(close + 1) === 9) ? COUNTERS.exec(line.slice(0, close + 1)) : null;
+      if (m !== null) {
+        fastCounters = { packets: Number(m[1]), bytes: Number(m[2]) };
+        fastFrom = close + 2;
+        while (line.charCodeAt(fastFrom) === 32 || line.charCodeAt(fastFrom) === 9) fastFrom++;
+      }
+    }
+    const fast = line.charCodeAt(0) !== 91 ? parseAppendLine(line) : fastFrom > 0 ? parseAppendLine(line.slice(fastFrom)) : undefined;
     if (fast !== undefined) {
+      if (fastCounters !== undefined && opts.counters) fast.rule.counters = fastCounters;
       fast.rule.line = lineNo;
       if (applyCommand(table, { command: 'append', flag: '-A', chain: fast.chain }, fast.rule, { lenient: true }).ok) continue;
     }
