@@ -41,7 +41,7 @@ export interface E2EOptions {
   spec?: LabSpec;
   /** Build the renderer even when dist/renderer exists (a stale build would miss UI changes). */
   rebuild?: boolean;
-  /** A CHAINLAB_HOME of this run only (saved lesson progress, workspace state), removed at close. */
+  /** A CHAINLAB_HOME of this run only (saved lesson progress, workspace state), removed at close; default true (a test never writes the user's ~/.chainlab). */
   ownHome?: boolean;
 }
 
@@ -53,7 +53,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
   }
   const staticDir = await ensureRenderer(opts.rebuild === true);
   // The host runs in this process: its CHAINLAB_HOME is this process's.
-  const home = opts.ownHome === true ? mkdtempSync(join(tmpdir(), 'chainlab-e2e-home-')) : null;
+  const home = opts.ownHome !== false ? mkdtempSync(join(tmpdir(), 'chainlab-e2e-home-')) : null;
   const homeBefore = process.env.CHAINLAB_HOME;
   if (home !== null) process.env.CHAINLAB_HOME = home;
   const restoreHome = (): void => {

@@ -15,6 +15,7 @@ const config = parse(readFileSync(`${root}build/electron-builder.yml`, 'utf8')) 
   win: { target: string[]; icon: string };
   files: string[];
   extraMetadata: { main: string };
+  extraResources: { from: string; to: string }[];
 };
 
 describe('build/electron-builder.yml', () => {
@@ -26,6 +27,15 @@ describe('build/electron-builder.yml', () => {
     const valid = validate(config);
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
+  });
+
+  it('ships next to the app what the packaged main looks up in process.resourcesPath: labs/, the in-node kube-proxy, the node image recipe', () => {
+    const shipped = new Map(config.extraResources.map((r) => [r.to, r.from]));
+    expect(shipped.get('labs')).toBe('labs');
+    expect(shipped.get('dist/agent')).toBe('dist/agent');
+    expect(shipped.get('build/node-image')).toBe('build/node-image');
+    expect(existsSync(`${root}labs/kill-kube-proxy/lab.yaml`)).toBe(true);
+    expect(existsSync(`${root}build/node-image/Dockerfile`)).toBe(true);
   });
 
   it('builds AppImage and deb for Linux, dmg for macOS, nsis for Windows', () => {
