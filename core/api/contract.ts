@@ -111,6 +111,8 @@ export interface LessonStepView {
   hintsLeft: number;
   question?: { text: string; choices: string[]; answered?: string };
   hasSolution: boolean;
+  /** What each of the step's checks looks for, in words (shown before the first evaluation answers). */
+  checks: string[];
   /** The packets this step's packet checks send, so the packet pane can show (and a replay animate) them. */
   packets: { node: string; packet: Packet; label: string }[];
   /** The solution's actions, for a trainer's replay: commands typed into their terminal, waits, answers. */

@@ -349,6 +349,7 @@ export class Lessons {
         hints: s.hints.slice(0, p.hintsShown), hintsLeft: Math.max(0, s.hints.length - p.hintsShown),
         ...(s.question ? { question: { text: s.question.text, choices: [...s.question.choices], ...(p.answer !== undefined ? { answered: p.answer } : {}) } } : {}),
         hasSolution: s.solution !== undefined && s.solution.length > 0,
+        checks: s.checks.map(checkLabel),
         packets,
         solution: (s.solution ?? []).map((a) => ('run' in a ? { run: a.run, in: a.in } : 'wait' in a ? { wait: a.wait } : { answer: a.answer })),
       });

@@ -81,6 +81,8 @@ describe('lessons on the host', () => {
     expect(state).toMatchObject({ id: 'kill-kube-proxy', current: 0, finished: false });
     expect(state.steps[0]!.markdown).toMatch(/\S/);
     expect(state.steps[0]!.solution).toEqual([{ run: 'ps -aef | grep kube-proxy', in: 'k8s2' }]);
+    // Each check named before its first evaluation, in the manifest's order.
+    expect(state.steps[0]!.checks).toEqual(['you ran /ps .*kube-proxy|pgrep/ in k8s2 and saw /kube-proxy --config/', 'kube-proxy is running on k8s2']);
     const packets = state.steps[2]!.packets;
     expect(packets).toHaveLength(1);
     expect(packets[0]).toMatchObject({ node: 'k8s2', packet: { ingress: 'external', proto: 'tcp', dport: 30450 } });

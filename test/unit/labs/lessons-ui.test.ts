@@ -11,7 +11,7 @@ import { replay, type ReplayDeps } from '../../../renderer/src/labs/replay.js';
 const pkt = { ingress: 'external' as const, proto: 'tcp' as const, src: '203.0.113.7', dst: '192.168.49.3', dport: 30450 };
 
 function stepView(id: string, over: Partial<LessonStepView> = {}): LessonStepView {
-  return { id, title: id, markdown: `# ${id}`, done: false, hints: [], hintsLeft: 0, hasSolution: true, packets: [], solution: [], ...over };
+  return { id, title: id, markdown: `# ${id}`, done: false, hints: [], hintsLeft: 0, hasSolution: true, checks: [], packets: [], solution: [], ...over };
 }
 
 function lessonOf(steps: LessonStepView[], current = 0): LessonState {
