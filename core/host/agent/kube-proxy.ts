@@ -12,6 +12,11 @@ import { syncProxyRules } from '../../engine/proxier/index.js';
 import { isServiceChainName } from '../../engine/proxier/index.js';
 import type { ProxierInput } from '../../engine/proxier/types.js';
 
+// The host signals each new state with SIGUSR1, also while this process is still starting: a signal with
+// no handler would end it. Handled first thing; the state is read at start anyway (tick below).
+let ticking = false;
+process.on('SIGUSR1', () => { if (ticking) tick(); });
+
 // ps shows what a kubeadm node shows (`/usr/local/bin/kube-proxy --config=…`, seed 000), not node and a script
 // path; the title fits in the argv it replaces. Setting it renames the process too (prctl, 15 characters), so
 // the name pgrep -x, lsof and ss print is set back to kube-proxy.
@@ -130,7 +135,6 @@ const tick = (): void => {
   }
 };
 tick();
-// The host signals a new state (SIGUSR1) right after writing it; the poll is
-// the fallback for a state written while no one signalled.
-process.on('SIGUSR1', tick);
+ticking = true;
+// The poll is the fallback for a state written while no one signalled.
 setInterval(tick, 100);

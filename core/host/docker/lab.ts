@@ -321,7 +321,8 @@ export class DockerLab implements Lab {
    */
   private async startKubeProxy(box: NodeBox): Promise<void> {
     // `kubectl logs` shows this container's log, `--previous` the one before (withNodeKubeProxyLogs).
-    await this.sh(box, `mv -f ${KUBE_PROXY_LOG} ${KUBE_PROXY_LOG}.1 2>/dev/null; cd / && (setsid kube-proxy /usr/local/lib/chainlab/kube-proxy.mjs --config=/var/lib/kube-proxy/config.conf --hostname-override=${box.name} >/dev/null 2>&1 &)`, `starting kube-proxy on ${box.name}`);
+    // Returns once the agent runs (its first log line; bounded at 10 s): then pgrep finds it by name.
+    await this.sh(box, `mv -f ${KUBE_PROXY_LOG} ${KUBE_PROXY_LOG}.1 2>/dev/null; cd / && (setsid kube-proxy /usr/local/lib/chainlab/kube-proxy.mjs --config=/var/lib/kube-proxy/config.conf --hostname-override=${box.name} >/dev/null 2>&1 &) && for i in $(seq 1 200); do grep -qs 'Kube-proxy running' ${KUBE_PROXY_LOG} && break; sleep 0.05; done`, `starting kube-proxy on ${box.name}`);
     box.kubeProxy = { ...box.kubeProxy, state: 'running' };
     delete box.kubeProxy.downSince;
     const pid = (await this.run(box, ['pgrep', '-x', 'kube-proxy'])).stdout.trim().split('\n')[0];
@@ -352,7 +353,6 @@ export class DockerLab implements Lab {
         await this.run(box, ['pkill', '-9', '-x', 'kube-proxy'], { timeoutMs: 5000 }).catch(() => undefined);
         box.kubeProxy = { ...box.kubeProxy, restarts: 0 };
         await this.startKubeProxy(box);
-        box.lastInput = undefined;
         this.requestSync();
         continue;
       }
