@@ -180,6 +180,13 @@ function expandBundles(tokens: readonly Token[]): readonly Token[] {
 
 export function parseArgs(input: readonly Token[]): ParseArgsResult {
   const tokens = expandBundles(input);
+  // Like getopt, an option's required argument is the next word whatever it looks like: `--comment -ZL` is a
+  // comment, not `-Z -L`. No iptables option has two letters, so when the words parse as they are, every
+  // bundle-like word was an argument; otherwise the bundles are options (`-nvL`) and their expansion decides.
+  if (tokens !== input) {
+    const verbatim = parseExpanded(input);
+    if (verbatim.ok) return verbatim;
+  }
   const r = parseExpanded(tokens);
   if (!r.ok) {
     const t = tokens[r.error.token];

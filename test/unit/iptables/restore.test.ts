@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Ruleset } from '../../../core/engine/iptables/index.js';
-import { applyRestore, runIptablesRestore, runIptablesSave, saveRuleset } from '../../../core/engine/iptables/index.js';
+import { applyRestore, runIptables, runIptablesRestore, runIptablesSave, saveRuleset } from '../../../core/engine/iptables/index.js';
 
 const base = (): Ruleset => {
   const r = applyRestore({ tables: [] }, '*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KEEP - [0:0]\n-A PREROUTING -j KUBE-SERVICES\n-A KEEP -j RETURN\nCOMMIT\n', { noflush: false });
@@ -63,5 +63,22 @@ describe("runIptablesRestore: the real tool's errors (iptables-restore 1.8.9)", 
   });
   it('accepts (and ignores) a policy on a user chain, as the real tool does', () => {
     expect(run('*filter\n:FOO ACCEPT [0:0]\nCOMMIT\n')).toEqual({ stderr: '', exitCode: 0 });
+  });
+});
+
+describe('option arguments that look like bundled options (getopt, checked on iptables 1.8.9)', () => {
+  it('--comment -ZL is a comment, as iptables-restore and iptables-save keep it', () => {
+    const text = '*filter\n:X - [0:0]\n-A X -m comment --comment -ZL -j ACCEPT\nCOMMIT\n';
+    const r = applyRestore({ tables: [] }, text, { noflush: false });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(saveRuleset(r.value)).toContain('-A X -m comment --comment -ZL -j ACCEPT\n');
+  });
+
+  it('a bundle in option position is still options: -nvL lists, and after -A it is refused as real iptables does', () => {
+    const listed = runIptables(base(), ['-t', 'nat', '-nvL', 'KEEP']);
+    expect(listed.exitCode).toBe(0);
+    expect(listed.stdout).toMatch(/^Chain KEEP \(0 references\)\n pkts bytes target/);
+    expect(applyRestore(base(), '*nat\n-A KEEP -j RETURN -nvL\nCOMMIT\n', { noflush: true }).ok).toBe(false);
   });
 });
