@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { attachDockerLab, connectEngine, createDockerLab, removeDockerLab, LAB_LABEL, type DockerLab } from '../../core/host/docker/index.js';
 import { saveRuleset } from '../../core/engine/iptables/index.js';
 import type { Ruleset } from '../../core/engine/iptables/model.js';
+import { shortId } from '../../core/host/docker/pods.js';
 
 const LAB = `t-docker-${process.pid}`;
 const agentPath = 'dist/agent/kube-proxy.mjs';
@@ -115,6 +116,17 @@ describe('docker backend', () => {
       expect(res.server).toMatch(/^nginx\//);
       expect(res.body).toContain('<title>Welcome to nginx!</title>');
     }
+  });
+
+  it("resolves a Service's short name inside a pod, as kubelet's resolv.conf and kube-dns make it", async () => {
+    const s = await lab.snapshot();
+    const pod = s.pods.find((p) => p.labels.app === 'nginx' && p.phase === 'Running')!;
+    const svc = s.services.find((x) => x.name === 'nginx')!;
+    const ns = `pod-${shortId(`${pod.namespace}/${pod.name}`)}`;
+    const conf = await lab.exec(pod.node, `cat /etc/netns/${ns}/resolv.conf`);
+    expect(conf.output).toBe('search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+    const r = await lab.exec(pod.node, `timeout 10 ip netns exec ${ns} getent hosts nginx`);
+    expect(r.output).toMatch(new RegExp(`^${svc.clusterIP.replace(/\./g, '\\.')}\\s+nginx\\.default\\.svc\\.cluster\\.local`));
   });
 
   it('still reaches the pod when a foreign process listens on the NodePort (seed 000)', async () => {

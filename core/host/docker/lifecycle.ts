@@ -62,9 +62,9 @@ export async function allocateNodeSubnet(docker: Docker, opts: { skip?: string[]
   return free;
 }
 
-/** Docker's answer when a new network's subnet overlaps one another network took meanwhile. */
+/** The engine's answer when a new network's subnet overlaps one another network took meanwhile (Docker's words, then Podman's). */
 export function isPoolOverlap(e: unknown): boolean {
-  return /overlap|Pool overlaps|address space/i.test(String((e as { message?: unknown })?.message ?? e));
+  return /overlap|Pool overlaps|address space|is already used on the host or by another config/i.test(String((e as { message?: unknown })?.message ?? e));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { dnsResponderCommand, isCoreDnsImage } from './dns.js';
 import { BASE_RULES } from './lifecycle.js';
+import { KUBE_DNS_IP } from '../../lab/cluster/bootstrap.js';
 
 // Shell scripts that build a mini-node's pod network as a simple bridge CNI
 // would: a `cni0` bridge holding the pod range's gateway, one network namespace
@@ -47,6 +48,11 @@ h.ThreadingHTTPServer(("",${port}),H).serve_forever()`;
   return `python3 -c '${py.replace(/'/g, "'\\''")}'`;
 }
 
+/** A pod's /etc/resolv.conf under dnsPolicy ClusterFirst, as kubelet writes it. */
+export function podResolvConf(namespace: string): string[] {
+  return [`search ${namespace}.svc.cluster.local svc.cluster.local cluster.local`, `nameserver ${KUBE_DNS_IP}`, 'options ndots:5'];
+}
+
 /** Creates a pod's namespace, its veth on cni0, its address and route, and starts its server. */
 export function podNetworkScript(podKey: string, podIP: string, podCIDR: string, image: string, ports: number[]): { ns: string; script: string } {
   const id = shortId(podKey);
@@ -64,6 +70,10 @@ export function podNetworkScript(podKey: string, podIP: string, podCIDR: string,
   );
   const script = [
     `ip netns add ${ns}`,
+    // What kubelet gives a pod with dnsPolicy ClusterFirst: kube-dns and the search path of its namespace
+    // (`ip netns exec` binds /etc/netns/<ns>/resolv.conf over /etc/resolv.conf).
+    `mkdir -p /etc/netns/${ns}`,
+    `printf '%s\\n' ${podResolvConf(podKey.split('/')[0] ?? 'default').map((l) => `'${l}'`).join(' ')} > /etc/netns/${ns}/resolv.conf`,
     `ip link add veth${id} type veth peer name eth0 netns ${ns}`,
     `ip link set veth${id} master cni0 up`,
     `ip netns exec ${ns} ip addr add ${podIP}/${prefix} dev eth0`,

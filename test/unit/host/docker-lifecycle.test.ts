@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { DockerLab } from '../../../core/host/docker/lab.js';
-import { allocateNodeSubnet, cidrsOverlap, EngineWatch, findDockerLabs, LAB_LABEL, NODE_LABEL } from '../../../core/host/docker/lifecycle.js';
+import { allocateNodeSubnet, cidrsOverlap, isPoolOverlap, EngineWatch, findDockerLabs, LAB_LABEL, NODE_LABEL } from '../../../core/host/docker/lifecycle.js';
 import type { Engine } from '../../../core/host/docker/connect.js';
 import { createSimLab, manualClock } from '../../../core/lab/index.js';
 import type { LabEvent, LabSpec } from '../../../core/lab/backend.js';
@@ -177,5 +177,13 @@ describe('a docker lab whose engine stops', () => {
     await tick(50);
     expect(events.filter((e) => e.type === 'backend')).toEqual([{ type: 'backend', state: 'lost', reason: 'the Docker engine does not answer (connect ENOENT /var/run/docker.sock)' }]);
     await expect(lab.settle()).rejects.toThrow(/^Docker stopped: /);
+  });
+});
+
+describe('a subnet another lab took meanwhile', () => {
+  it("is recognised in Docker's and Podman's words (the lab then takes the next /24), and nothing else is", () => {
+    expect(isPoolOverlap(new Error('(HTTP code 403) unexpected - Pool overlaps with other one on this address space'))).toBe(true);
+    expect(isPoolOverlap(new Error('(HTTP code 500) server error - subnet 192.168.49.0/24 is already used on the host or by another config'))).toBe(true);
+    expect(isPoolOverlap(new Error('(HTTP code 409) conflict - network with name chainlab-x already exists'))).toBe(false);
   });
 });
