@@ -479,7 +479,7 @@ export class DockerLab implements Lab {
     const script: string[] = [];
     for (const [key, ns] of box.pods) {
       if (!wanted.has(key)) {
-        script.push(`ip netns pids ${ns} 2>/dev/null | xargs -r kill -9; ip netns del ${ns} 2>/dev/null || true`);
+        script.push(`ip netns pids ${ns} 2>/dev/null | xargs -r kill -9; ip netns del ${ns} 2>/dev/null || true; rm -rf /etc/netns/${ns}`);
         box.pods.delete(key);
       }
     }
