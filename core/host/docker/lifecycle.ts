@@ -145,7 +145,7 @@ export function resetNodeScript(): string {
     'keep=" 1 $$ $PPID $(pgrep -P 1 -x sleep | tr "\\n" " ") "',
     'for p in $(ps -eo pid=); do case "$keep" in *" $p "*) ;; *) kill -9 "$p" 2>/dev/null ;; esac; done',
     // A pod's veth goes with its namespace (the node's own eth0 is a veth too: it stays).
-    'for ns in $(ip netns list | cut -d" " -f1); do ip netns del "$ns" 2>/dev/null; done',
+    'for ns in $(ip netns list | cut -d" " -f1); do ip netns del "$ns" 2>/dev/null; done; rm -rf /etc/netns',
     'for t in filter nat mangle raw; do iptables -t $t -F; iptables -t $t -X; ip6tables -t $t -F 2>/dev/null; ip6tables -t $t -X 2>/dev/null; done',
     'for c in INPUT FORWARD OUTPUT; do iptables -P $c ACCEPT; done',
     // What the node had before kube-proxy's first sync (Docker's own DNS rules, kubelet's canaries).
