@@ -4,14 +4,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { connectEngine, createDockerLab, removeDockerLab } from '../../core/host/docker/index.js';
 import type { Engine } from '../../core/host/docker/connect.js';
 import { labDirs, loadLabDir } from '../../core/host/cli/commands/lab.js';
 import { solveLab, type SolveReport } from '../../core/lab/runner/index.js';
 
 const agentPath = 'dist/agent/kube-proxy.mjs';
-const only = process.env.CHAINLAB_LABS?.split(',').filter(Boolean);
-const dirs = (await labDirs('labs')).filter((d) => !only || only.some((o) => d.endsWith(o)));
+// CHAINLAB_LABS=kill-kube-proxy,fifty-fifty picks labs by folder name; unset or empty: all.
+const only = (process.env.CHAINLAB_LABS ?? '').split(',').filter(Boolean);
+const dirs = (await labDirs('labs')).filter((d) => only.length === 0 || only.includes(path.basename(d)));
+if (only.length > 0 && dirs.length !== only.length) throw new Error(`CHAINLAB_LABS names a lab that is not in labs/: ${only.join(', ')}`);
 const loaded = await Promise.all(dirs.map(async (d) => {
   const r = await loadLabDir(d);
   if (!r.ok) throw new Error(`${d} does not load: ${r.errors.map((e) => e.message).join('; ')}`);

@@ -136,7 +136,11 @@ describe('a node terminal', () => {
     const watch = await until('the watch to end', async () => t.records[before]);
     expect(watch.line).toBe('kubectl get pods -w');
     expect(watch.exitCode).toBe(130);
+    const shells = async (): Promise<number> => Number((await lab.exec('k8s1', `ps -eo args | grep -c '^bash --rcfile' || true`)).output.trim());
+    expect(await shells()).toBe(1);
+    // Closing the terminal hangs up its shell: no bash is left behind in the node.
     t.term.close();
+    await until('the shell to end', async () => ((await shells()) === 0 ? true : undefined), 15_000);
   });
 });
 

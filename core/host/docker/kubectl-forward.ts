@@ -21,14 +21,14 @@ import type { KubectlFs } from '../../lab/kubectl/io.js';
 
 /** Where the client and the relay live in the node. */
 export const KUBECTL_PROGRAM = '/usr/local/lib/chainlab/kubectl.mjs';
+export const RELAY_PROGRAM = '/usr/local/lib/chainlab/kubectl-relay.py';
 export const RELAY_DIR = '/run/chainlab';
 
 /**
- * The in-node program (Node.js 18, no dependencies): `kubectl ARGS` is the
- * client, `--chainlab-relay` the relay. Every relay has its own socket
- * (kubectl-PID.sock); the client tries the newest first, so a second host
- * process attached meanwhile (a `chainlab exec` while the app runs) answers,
- * and the app's relay again once that process is gone.
+ * The node's `kubectl` (Node.js 18, no dependencies). Every relay has its own
+ * socket (kubectl-PID.sock); the client tries the newest first, so a second
+ * host process attached meanwhile (a `chainlab exec` while the app runs)
+ * answers, and the app's relay again once that process is gone.
  */
 export const NODE_PROGRAM = String.raw`// Chainlab: kubectl in a docker node (written by the host; see kubectl-forward.ts).
 import net from 'node:net';
@@ -38,53 +38,6 @@ import path from 'node:path';
 const DIR = '/run/chainlab';
 const NOT_ATTACHED = 'kubectl: no Chainlab process is attached to this lab, so this node cannot reach its API server;\n' +
   'run "chainlab kubectl ..." on your machine, or open the lab in the Chainlab app (its node terminals have kubectl).\n';
-
-function relay() {
-  fs.mkdirSync(DIR, { recursive: true });
-  const sock = path.join(DIR, 'kubectl-' + process.pid + '.sock');
-  try { fs.unlinkSync(sock); } catch {}
-  const conns = new Map();
-  let next = 1;
-  const send = (m) => process.stdout.write(JSON.stringify(m) + '\n');
-  const server = net.createServer((c) => {
-    let buf = '';
-    let id = 0;
-    c.setEncoding('utf8');
-    c.on('data', (d) => {
-      if (id !== 0) return;
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      id = next++;
-      conns.set(id, c);
-      let req;
-      try { req = JSON.parse(buf.slice(0, nl)); } catch { c.end(JSON.stringify({ t: 'exit', code: 1, err: 'kubectl: bad request\n' }) + '\n'); return; }
-      send({ t: 'req', id, ...req });
-    });
-    c.on('close', () => { if (id !== 0 && conns.delete(id)) send({ t: 'abort', id }); });
-    c.on('error', () => {});
-  });
-  server.listen(sock, () => send({ t: 'ready' }));
-  let inbuf = '';
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (d) => {
-    inbuf += d;
-    for (let nl = inbuf.indexOf('\n'); nl >= 0; nl = inbuf.indexOf('\n')) {
-      const line = inbuf.slice(0, nl);
-      inbuf = inbuf.slice(nl + 1);
-      let m;
-      try { m = JSON.parse(line); } catch { continue; }
-      const c = conns.get(m.id);
-      if (!c) continue;
-      if (m.t === 'exit') { conns.delete(m.id); c.end(JSON.stringify(m) + '\n'); } else c.write(JSON.stringify(m) + '\n');
-    }
-  });
-  const quit = () => { try { fs.unlinkSync(sock); } catch {} process.exit(0); };
-  process.stdin.on('end', quit);
-  process.stdin.on('close', quit);
-  process.on('SIGTERM', quit);
-  process.on('SIGINT', quit);
-}
 
 function readStdin() {
   const chunks = [];
@@ -170,19 +123,95 @@ function client() {
   tryNext();
 }
 
-if (process.argv[2] === '--chainlab-relay') relay(); else client();
+client();
+`;
+
+/**
+ * The relay (Python 3: a third of Node's memory, and it idles in every node):
+ * each client's request goes to the host with an id, the host's answers go
+ * back to that client; a client that leaves early (Ctrl-C) is an abort.
+ */
+export const RELAY_PY = String.raw`# Chainlab: the kubectl relay of a docker node (written by the host; see kubectl-forward.ts).
+import json, os, socket, sys, threading
+DIR = "/run/chainlab"
+os.makedirs(DIR, exist_ok=True)
+path = os.path.join(DIR, "kubectl-%d.sock" % os.getpid())
+try:
+    os.unlink(path)
+except FileNotFoundError:
+    pass
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(64)
+lock = threading.Lock()
+conns, nxt = {}, [1]
+out = sys.stdout.buffer
+NL = b"\n"
+def send(m):
+    with lock:
+        out.write(json.dumps(m).encode() + NL); out.flush()
+def serve(c):
+    buf = b""
+    while NL not in buf:
+        d = c.recv(65536)
+        if not d:
+            c.close(); return
+        buf += d
+    try:
+        req = json.loads(buf.split(NL, 1)[0])
+    except ValueError:
+        c.sendall(json.dumps({"t": "exit", "code": 1, "err": "kubectl: bad request\n"}).encode() + NL); c.close(); return
+    with lock:
+        i = nxt[0]; nxt[0] += 1; conns[i] = c
+    req.update(t="req", id=i)
+    send(req)
+    try:
+        while c.recv(65536):
+            pass
+    except OSError:
+        pass
+    with lock:
+        left = conns.pop(i, None)
+    if left is not None:
+        send({"t": "abort", "id": i})
+    c.close()
+def accept():
+    while True:
+        c, _ = srv.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+threading.Thread(target=accept, daemon=True).start()
+send({"t": "ready"})
+for line in sys.stdin.buffer:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    with lock:
+        c = conns.get(m.get("id"))
+        if c is not None and m.get("t") == "exit":
+            del conns[m["id"]]
+    if c is None:
+        continue
+    try:
+        c.sendall(json.dumps(m).encode() + NL)
+        if m.get("t") == "exit":
+            c.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+os.unlink(path)
 `;
 
 /** The shell that installs the program and the `kubectl` command, then becomes the relay. */
 export function relayScript(): string {
-  const b64 = Buffer.from(NODE_PROGRAM).toString('base64');
+  const b64 = (text: string): string => Buffer.from(text).toString('base64');
   return [
     `mkdir -p ${RELAY_DIR} /usr/local/lib/chainlab`,
-    `echo '${b64}' | base64 -d > ${KUBECTL_PROGRAM}.tmp && mv ${KUBECTL_PROGRAM}.tmp ${KUBECTL_PROGRAM}`,
+    `echo '${b64(NODE_PROGRAM)}' | base64 -d > ${KUBECTL_PROGRAM}.tmp && mv ${KUBECTL_PROGRAM}.tmp ${KUBECTL_PROGRAM}`,
+    `echo '${b64(RELAY_PY)}' | base64 -d > ${RELAY_PROGRAM}.tmp && mv ${RELAY_PROGRAM}.tmp ${RELAY_PROGRAM}`,
     `printf '#!/bin/sh\\n# kubectl of a Chainlab node: forwards to the lab on the host\\nexec node ${KUBECTL_PROGRAM} "$@"\\n' > /usr/local/bin/kubectl.tmp && chmod +x /usr/local/bin/kubectl.tmp && mv /usr/local/bin/kubectl.tmp /usr/local/bin/kubectl`,
-    // A name of its own in ps, so nobody takes it for kube-proxy or a stray node.
-    'ln -sf "$(command -v node)" /usr/local/bin/chainlab-relay',
-    `exec chainlab-relay ${KUBECTL_PROGRAM} --chainlab-relay`,
+    // A name of its own in ps, so nobody takes it for a pod's python.
+    'ln -sf "$(command -v python3)" /usr/local/bin/chainlab-relay',
+    `exec chainlab-relay -u ${RELAY_PROGRAM}`,
   ].join(' && ');
 }
 

@@ -51,6 +51,8 @@ if [ -z "$__chainlab_marks" ]; then
   PS0='$(__chainlab_preexec)'
   PROMPT_COMMAND="__chainlab_precmd~{PROMPT_COMMAND:+; $PROMPT_COMMAND}"
   PS1="$PS1\[\e]633;B\a\]"
+  # Which process to hang up when the app closes the terminal (dockerd leaves a TTY exec running).
+  printf '\e]633;P;Pid=%s\a' "$$"
 fi
 `.replaceAll('~{', '${');
 
@@ -89,6 +91,8 @@ export class ShellIntegrationParser {
   private line: string | undefined;
   private capturing = false;
   private output = '';
+  /** The shell's pid in the node, as its rc reported it (`P;Pid=N`). */
+  shellPid: number | undefined;
 
   feed(chunk: string): { display: string; records: CommandRecordOut[] } {
     let s = this.pending + chunk;
@@ -133,6 +137,10 @@ export class ShellIntegrationParser {
   private mark(body: string): CommandRecordOut | undefined {
     const [kind, ...params] = body.split(';');
     if (kind === 'E') this.line = unescapeOscParam(params.join(';'));
+    else if (kind === 'P') {
+      const m = /^Pid=(\d+)$/.exec(params.join(';'));
+      if (m) this.shellPid = Number(m[1]);
+    }
     else if (kind === 'C') { this.capturing = true; this.output = ''; }
     else if (kind === 'D') {
       const was = this.capturing;
@@ -182,6 +190,14 @@ export async function dockerTerminal(container: Docker.Container, size: { cols: 
     onData: (l) => { dataListeners.add(l); return () => dataListeners.delete(l); },
     onExit: (l) => { exitListeners.add(l); return () => exitListeners.delete(l); },
     onCommand: (l) => { commandListeners.add(l); return () => commandListeners.delete(l); },
-    close: () => stream.end(),
+    close: () => {
+      stream.end();
+      // A TTY exec outlives its connection: hang up the shell (and its jobs), as closing a real terminal does.
+      const pid = parser.shellPid;
+      if (pid === undefined) return;
+      void container.exec({ Cmd: ['kill', '-HUP', String(pid)], AttachStdout: false, AttachStderr: false })
+        .then((e) => e.start({ Detach: true }))
+        .catch(() => { /* the node is gone already, and its shell with it */ });
+    },
   };
 }

@@ -71,6 +71,12 @@ describe('docker terminal shell integration', () => {
     expect(feedAll([stray, 'more']).display).toBe(`${stray}more`);
   });
 
+  it('keeps the shell pid its rc reports, for hanging it up on close', () => {
+    const p = new ShellIntegrationParser();
+    expect(p.feed(`${mark('P;Pid=4242')}${prompt}`).display).toBe('root@k8s2:~# ');
+    expect(p.shellPid).toBe(4242);
+  });
+
   it('a command whose E mark is missing is not recorded (nothing to match a check against)', () => {
     expect(feedAll([`${mark('C')}out\r\n${mark('D;0')}`]).records).toEqual([]);
   });
