@@ -201,14 +201,22 @@ for line in sys.stdin.buffer:
 os.unlink(path)
 `;
 
-/** The shell that installs the program and the `kubectl` command, then becomes the relay. */
-export function relayScript(): string {
-  const b64 = (text: string): string => Buffer.from(text).toString('base64');
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+
+/** The shell that installs the node's `kubectl` (at node start, so it is there before any relay). */
+export function installKubectlScript(): string {
   return [
     `mkdir -p ${RELAY_DIR} /usr/local/lib/chainlab`,
     `echo '${b64(NODE_PROGRAM)}' | base64 -d > ${KUBECTL_PROGRAM}.tmp && mv ${KUBECTL_PROGRAM}.tmp ${KUBECTL_PROGRAM}`,
-    `echo '${b64(RELAY_PY)}' | base64 -d > ${RELAY_PROGRAM}.tmp && mv ${RELAY_PROGRAM}.tmp ${RELAY_PROGRAM}`,
     `printf '#!/bin/sh\\n# kubectl of a Chainlab node: forwards to the lab on the host\\nexec node ${KUBECTL_PROGRAM} "$@"\\n' > /usr/local/bin/kubectl.tmp && chmod +x /usr/local/bin/kubectl.tmp && mv /usr/local/bin/kubectl.tmp /usr/local/bin/kubectl`,
+  ].join(' && ');
+}
+
+/** The shell that installs kubectl again (a node made by an older Chainlab) and the relay, then becomes the relay. */
+export function relayScript(): string {
+  return [
+    installKubectlScript(),
+    `echo '${b64(RELAY_PY)}' | base64 -d > ${RELAY_PROGRAM}.tmp && mv ${RELAY_PROGRAM}.tmp ${RELAY_PROGRAM}`,
     // A name of its own in ps, so nobody takes it for a pod's python.
     'ln -sf "$(command -v python3)" /usr/local/bin/chainlab-relay',
     `exec chainlab-relay -u ${RELAY_PROGRAM}`,

@@ -23,7 +23,7 @@ import { imageStatus, NODE_IMAGE } from './image.js';
 import { podNetworkScript, nodeRoutesScript, shortId } from './pods.js';
 import { dockerTerminal } from './terminal.js';
 import { dnsRecords, writeDnsScript } from './dns.js';
-import { requestFs, startKubectlRelay, type KubectlRelay, type NodeKubectlIO, type NodeKubectlRequest } from './kubectl-forward.js';
+import { installKubectlScript, requestFs, startKubectlRelay, type KubectlRelay, type NodeKubectlIO, type NodeKubectlRequest } from './kubectl-forward.js';
 import { runKubectl } from '../../lab/kubectl/index.js';
 import type { ClusterApi } from '../../lab/cluster/api.js';
 import { lineWithReadBack, splitLineOutput } from './sync-script.js';
@@ -152,7 +152,7 @@ export class DockerLab implements Lab {
       }).catch((e: unknown) => { throw new Error(explainEngineError(e, this.engine)); });
       await container.start().catch((e: unknown) => { throw new Error(explainEngineError(e, this.engine)); });
       const box: NodeBox = { name: n.name, container, kubeProxy: { state: 'stopped', restarts: 0 }, pods: new Map(), lastRules: [] };
-      await this.sh(box, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; } && ${PYTHON_SHIM}`, `installing kube-proxy on ${n.name}`);
+      await this.sh(box, `mkdir -p /usr/local/lib/chainlab /var/lib/kube-proxy && echo '${agent}' | base64 -d > /usr/local/lib/chainlab/kube-proxy.mjs && ln -sf "$(command -v node)" /usr/local/bin/kube-proxy && { command -v sudo >/dev/null || printf '#!/bin/sh\\n# root needs no sudo in a Chainlab node; articles type it anyway\\nexec "$@"\\n' > /usr/local/bin/sudo && chmod +x /usr/local/bin/sudo; } && ${PYTHON_SHIM} && ${installKubectlScript()}`, `installing kube-proxy on ${n.name}`);
       await this.sh(box, this.routesScript(n.name), `pod network on ${n.name}`);
       return box;
     }));
