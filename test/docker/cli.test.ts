@@ -61,3 +61,22 @@ describe('chainlab CLI on the docker backend', () => {
     expect(await docker.listNetworks({ filters })).toEqual([]);
   });
 });
+
+describe('chainlab lab run --solve --backend docker', () => {
+  it("solves a shipped lab on real containers and leaves nothing with the lab's label", async () => {
+    const r = await cli('lab', 'run', 'labs/your-own-node', '--solve', '--backend', 'docker');
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/^PASS {2}dns: /m);
+    expect(r.out).toContain('your-own-node: solved (3 steps)');
+    const { docker } = await connectEngine();
+    const filters = JSON.stringify({ label: [`${LAB_LABEL}=solve-your-own-node`] });
+    expect(await docker.listContainers({ all: true, filters })).toEqual([]);
+    expect(await docker.listNetworks({ filters })).toEqual([]);
+  });
+
+  it('refuses a backend name it does not know, with the usage', async () => {
+    const r = await cli('lab', 'run', 'labs/your-own-node', '--solve', '--backend', 'kind');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--backend must be sim or docker (got 'kind')");
+  });
+});

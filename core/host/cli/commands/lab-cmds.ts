@@ -17,13 +17,13 @@ import { attachDockerLab, connectEngine, createDockerLab, removeDockerLab } from
 import { projectPath } from '../../paths.js';
 
 /** The bundled in-node kube-proxy of the docker backend (built by `npm run build`). */
-function agentPath(): string {
+export function dockerAgentPath(): string {
   return projectPath('dist/agent/kube-proxy.mjs', 'the in-node kube-proxy is not built; run `npm run build` in the repository');
 }
 
 /** Runs `fn` on the docker lab behind a stored lab's cluster state, then lets go of its nodes (they keep running). */
 export async function onDockerNodes<T>(brain: SimLab, fn: (lab: Awaited<ReturnType<typeof attachDockerLab>>) => Promise<T>): Promise<T> {
-  const dl = await attachDockerLab(brain.spec, { agentPath: agentPath(), brain });
+  const dl = await attachDockerLab(brain.spec, { agentPath: dockerAgentPath(), brain });
   try {
     return await fn(dl);
   } finally {
@@ -341,7 +341,7 @@ async function upDocker(spec: LabSpec, io: CliIO): Promise<number> {
     const clock = realtimeClock();
     const started = Date.now();
     // The cluster is made once the lab's node network is known (each docker lab has its own /24).
-    const dl = await createDockerLab(spec, { agentPath: agentPath(), brain: (s) => createSimLab(s, { clock }), onProgress: (step) => io.stdout(`  ${step}\n`) });
+    const dl = await createDockerLab(spec, { agentPath: dockerAgentPath(), brain: (s) => createSimLab(s, { clock }), onProgress: (step) => io.stdout(`  ${step}\n`) });
     const brain = dl.cluster;
     await writeLab(dir, { format: 'chainlab-lab/1', name: spec.name, savedAt: Date.now(), clockOffsetMs: clock.offsetMs, state: brain.toJSON() });
     await dl.detach();

@@ -1,6 +1,7 @@
 // `chainlab lab validate|list|run|schema`: guided labs from the command line.
-// `run DIR --solve` runs every step's solution on the sim backend and fails if
-// any check does not pass; CI runs it on every lab shipped.
+// `run DIR --solve [--backend docker]` runs every step's solution (on the sim
+// backend unless asked) and fails if any check does not pass; CI runs it on
+// every lab shipped.
 
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,13 +10,17 @@ import { EXIT_USAGE } from '../io.js';
 import { formatError } from '../../../engine/errors.js';
 import { loadLab, solveLab, labJsonSchema, type LabSource, type LoadedLab } from '../../../lab/runner/index.js';
 import { createSimLab, manualClock } from '../../../lab/index.js';
+import type { BackendKind } from '../../../lab/backend.js';
+import { createDockerLab, removeDockerLab, connectEngine } from '../../docker/index.js';
+import { dockerAgentPath } from './lab-cmds.js';
 
 export { progressPath, readProgress, writeProgress } from '../../lab/progress.js';
 
 const USAGE = `Usage:
   chainlab lab list [LABS_DIR]          list the labs in a folder (default: ./labs)
   chainlab lab validate DIR...          check lab folders; every mistake with file, line and field
-  chainlab lab run DIR --solve          run every step's solution on the sim backend; fail if a check does not pass
+  chainlab lab run DIR --solve [--backend sim|docker]
+                                        run every step's solution (sim by default, or real containers); fail if a check does not pass
   chainlab lab schema                   print the JSON Schema of lab.yaml (labs/lab.schema.json)
 `;
 
@@ -73,16 +78,39 @@ export async function solveOnSim(lab: LoadedLab): Promise<Awaited<ReturnType<typ
   return solveLab(lab, { backend: 'sim', createLab: (spec) => createSimLab(spec, { clock: manualClock() }) });
 }
 
+/** Solves a loaded lab on real containers: a docker lab of its own, removed afterwards whatever happens. */
+async function solveOnDocker(lab: LoadedLab): Promise<Awaited<ReturnType<typeof solveLab>>> {
+  const engine = await connectEngine();
+  const name = `solve-${lab.id}`.slice(0, 40).replace(/-+$/, '');
+  await removeDockerLab(engine.docker, name);
+  try {
+    return await solveLab(lab, { backend: 'docker', createLab: (spec) => createDockerLab({ ...spec, name }, { engine, agentPath: dockerAgentPath() }) });
+  } finally {
+    await removeDockerLab(engine.docker, name);
+  }
+}
+
 async function runSolve(argv: string[], io: CliIO): Promise<number> {
   const solve = argv.includes('--solve');
-  const dirs = argv.filter((a) => !a.startsWith('-'));
+  let backend: BackendKind = 'sim';
+  const dirs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--backend' || a.startsWith('--backend=')) {
+      const v = a === '--backend' ? argv[++i] : a.slice('--backend='.length);
+      if (v !== 'sim' && v !== 'docker') { io.stderr(`chainlab lab run: --backend must be sim or docker (got ${v === undefined ? 'nothing' : `'${v}'`})\n${USAGE}`); return EXIT_USAGE; }
+      backend = v;
+    } else if (!a.startsWith('-')) dirs.push(a);
+  }
   if (!solve || dirs.length !== 1) {
     io.stderr(`${solve ? '' : 'chainlab lab run: only --solve is available from the command line (students use the app)\n'}${USAGE}`);
     return EXIT_USAGE;
   }
   const r = await loadLabDir(dirs[0]!, io.cwd);
   if (!r.ok) { for (const e of r.errors) io.stderr(`${formatError(e)}\n`); return 1; }
-  const report = await solveOnSim(r.value);
+  const backends = r.value.manifest.cluster.backends;
+  if (!backends.includes(backend)) { io.stderr(`chainlab lab run: ${r.value.id} does not run on the ${backend} backend (its lab.yaml lists ${backends.join(', ')})\n`); return EXIT_USAGE; }
+  const report = backend === 'docker' ? await solveOnDocker(r.value) : await solveOnSim(r.value);
   for (const s of report.steps) {
     io.stdout(`${s.passed ? 'PASS' : 'FAIL'}  ${s.id}: ${s.title}\n`);
     for (const c of s.results) io.stdout(`      ${c.passed ? '✓' : '✗'} ${c.label}${c.passed || c.detail === undefined ? '' : ` — ${c.detail}`}\n`);
