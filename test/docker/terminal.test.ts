@@ -116,6 +116,22 @@ describe('kubectl inside a docker node', () => {
 });
 
 describe('a node terminal', () => {
+  it("the console is the control-plane's real shell: real processes, real iptables, kubectl forwarded", async () => {
+    const term = await lab.openTerminal({ console: true }, { cols: 200, rows: 50 });
+    let shown = '';
+    const records: Rec[] = [];
+    term.onData((d) => (shown += d));
+    term.onCommand!((r) => records.push(r));
+    await until('the prompt', async () => (/k8s1:.*# $/.test(shown) ? true : undefined));
+    const t = { term, records };
+    expect((await type(t, 'hostname')).output).toBe('k8s1\n');
+    // The node's real kube-proxy (a simulated shell would show the sim's process table).
+    const real = await lab.exec('k8s1', 'pgrep -x kube-proxy');
+    expect((await type(t, 'pgrep -x kube-proxy')).output).toBe(real.output);
+    expect((await type(t, 'kubectl get pods -o name | grep -c web-')).output).toBe('2\n');
+    term.close();
+  });
+
   it('reports each command with its output and exit status, and shows no marks', async () => {
     const t = await openTerm('k8s1');
     const ok = await type(t, 'kubectl get pods -o wide | grep -c web-');

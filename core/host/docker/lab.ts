@@ -650,8 +650,8 @@ export class DockerLab implements Lab {
 
   async openTerminal(target: { node: string } | { console: true }, size: { cols: number; rows: number }): Promise<TerminalSession> {
     this.assertEngine();
-    if ('console' in target) return this.brain.openTerminal(target, size);
-    const box = this.box(target.node);
+    // The console is the control-plane's own shell, as on sim: here a real one, kubectl forwarded to the lab.
+    const box = this.box('console' in target ? this.nodes[0]!.name : target.node);
     await this.ensureRelay(box);
     return dockerTerminal(box.container, size);
   }
