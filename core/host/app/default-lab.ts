@@ -2,43 +2,9 @@
 // nodes and seed 000's setup (an nginx Deployment and Service `nginx` of type
 // NodePort), on the in-process sim backend.
 import type { Lab, LabSpec } from '../../lab/backend.js';
+import { SEED_000_MANIFEST } from '../../lab/seeds.js';
 
-/** Seed 000's manifests, as the article applies them. */
-export const SEED_000_MANIFEST = `apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-  namespace: default
-spec:
-  type: NodePort
-  ports:
-  - port: 80
-    name: http
-    targetPort: 80
-  selector:
-    app: nginx
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: nginx
-  namespace: default
-spec:
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - image: nginx
-        name: nginx
-        ports:
-        - containerPort: 80
-          name: http
-`;
+export { SEED_000_MANIFEST };
 
 // kubelet does not restart a killed kube-proxy in the default lab, so "kill
 // kube-proxy, then create a Service" shows what seed 000 shows; the Restart

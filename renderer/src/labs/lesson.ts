@@ -6,6 +6,7 @@ import type { LessonCard, LessonState, LessonStepView } from '../../../core/api/
 import type { CommandRecord, LabProgress } from '../../../core/lab/runner/index.js';
 import type { BackendStatus } from '../../../core/api/contract.js';
 import type { KubeProxyVersion } from '../../../core/engine/proxier/types.js';
+import { SEED_000_MANIFEST } from '../../../core/lab/seeds.js';
 
 /** 0..1 for the card's bar, and the word on its button. */
 export function cardProgress(progress: LabProgress | null, steps: number): { fraction: number; label: 'Start' | 'Resume' | 'Done' } {
@@ -95,38 +96,4 @@ export function backendBlocked(backends: readonly BackendStatus[] | undefined, k
 }
 
 /** What "New lab" can start with: seed 000's nginx Deployment and its NodePort Service, as the articles do. */
-export const NGINX_STARTER = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: nginx
-  namespace: default
-spec:
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - image: nginx
-        name: nginx
-        ports:
-        - containerPort: 80
-          name: http
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-  namespace: default
-spec:
-  type: NodePort
-  ports:
-  - port: 80
-    name: http
-    targetPort: 80
-  selector:
-    app: nginx
-`;
+export const NGINX_STARTER = SEED_000_MANIFEST;
