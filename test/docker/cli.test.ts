@@ -4,21 +4,12 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../core/host/cli/main.js';
 import { connectEngine, removeDockerLab, LAB_LABEL } from '../../core/host/docker/index.js';
+import { cliWithHome } from './helpers.js';
 
 const LAB = `t-cli-${process.pid}`;
 const home = mkdtempSync(join(tmpdir(), 'chainlab-cli-docker-'));
-
-async function cli(...argv: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    stdout: (s) => { out += s; }, stderr: (s) => { err += s; },
-    readStdin: async () => '', env: { ...process.env, CHAINLAB_HOME: home }, cwd: process.cwd(),
-  });
-  return { out, err, code };
-}
+const cli = cliWithHome(home);
 
 beforeAll(async () => {
   if (!existsSync('dist/agent/kube-proxy.mjs')) execFileSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });

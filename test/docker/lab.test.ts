@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { request } from 'node:http';
 import { attachDockerLab, connectEngine, createDockerLab, removeDockerLab, LAB_LABEL, type DockerLab } from '../../core/host/docker/index.js';
 import { saveRuleset } from '../../core/engine/iptables/index.js';
 import type { Ruleset } from '../../core/engine/iptables/model.js';
 import { shortId } from '../../core/host/docker/pods.js';
+import { until, httpGet } from './helpers.js';
 
 const LAB = `t-docker-${process.pid}`;
 const agentPath = 'dist/agent/kube-proxy.mjs';
@@ -35,20 +35,6 @@ spec:
   ports: [{name: http, port: 80, targetPort: 80, nodePort: 30450}]
 `;
 
-/** GET http://ip:port/ from this machine (outside every node), bounded. */
-function httpGet(host: string, port: number): Promise<{ status: number; server: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: '/', method: 'GET', timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, server: String(res.headers.server ?? ''), body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`timed out: ${host}:${port}`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** The KUBE-* part of a ruleset, without counters: what kube-proxy owns. */
 function kubeLines(rs: Ruleset): string[] {
   return saveRuleset(rs, { counters: false })
@@ -56,16 +42,6 @@ function kubeLines(rs: Ruleset): string[] {
     .filter((l) => /^(-A|:)\s*KUBE-/.test(l) || /^-A (PREROUTING|OUTPUT|POSTROUTING|INPUT|FORWARD) .*KUBE-/.test(l))
     .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
     .sort();
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 beforeAll(async () => {

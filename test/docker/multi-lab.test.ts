@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { request } from 'node:http';
 import { connectEngine, createDockerLab, removeDockerLab, LAB_LABEL, type DockerLab } from '../../core/host/docker/index.js';
 import { cidrsOverlap, dockerSubnets } from '../../core/host/docker/lifecycle.js';
+import { until, httpGet } from './helpers.js';
 
 const A = `t-multi-a-${process.pid}`;
 const B = `t-multi-b-${process.pid}`;
@@ -34,29 +34,6 @@ spec:
   selector: {app: ${app}}
   ports: [{port: 80, targetPort: 8080, nodePort: 30460}]
 `;
-
-function httpGet(host: string, port: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: '/', method: 'GET', timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`timed out: ${host}:${port}`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function upWithApp(name: string, app: string): Promise<DockerLab> {
   const engine = await connectEngine();

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { request } from 'node:http';
 import { connectEngine, compareApi, MIN_API_VERSION, type Engine } from '../../core/host/docker/connect.js';
 import { createDockerLab, removeDockerLab, LAB_LABEL, NODE_LABEL, type DockerLab } from '../../core/host/docker/index.js';
 import { imageStatus, NODE_IMAGE } from '../../core/host/docker/image.js';
+import { until, httpGet } from './helpers.js';
 
 const PODMAN_HOST = process.env.CHAINLAB_PODMAN_HOST ?? 'unix:///run/podman/podman.sock';
 const LAB = `t-podman-${process.pid}`;
@@ -50,30 +50,6 @@ spec:
   selector: {app: nginx}
   ports: [{name: http, port: 80, targetPort: 80, nodePort: 30460}]
 `;
-
-/** GET http://ip:port/ from this machine (outside every node), bounded. */
-function httpGet(host: string, port: number): Promise<{ status: number; server: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: '/', method: 'GET', timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, server: String(res.headers.server ?? ''), body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`timed out: ${host}:${port}`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 if ('why' in found) {
   if (requireAll) {

@@ -6,15 +6,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
-import { runCli } from '../../core/host/cli/main.js';
 import { connectEngine, createDockerLab, removeDockerLab, LAB_LABEL, type DockerLab } from '../../core/host/docker/index.js';
 import { saveRuleset } from '../../core/engine/iptables/index.js';
+import { until, httpGet, cliWithHome } from './helpers.js';
 
 const LAB = `t-reset-${process.pid}`;
 const CLI_LAB = `t-reset-cli-${process.pid}`;
 const agentPath = 'dist/agent/kube-proxy.mjs';
 const home = mkdtempSync(join(tmpdir(), 'chainlab-reset-docker-'));
+const cli = cliWithHome(home);
 let lab: DockerLab;
 
 const manifest = `
@@ -38,39 +38,6 @@ spec:
   selector: {app: web}
   ports: [{port: 80, targetPort: 8080, nodePort: 30470}]
 `;
-
-function httpGet(host: string, port: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: '/', method: 'GET', timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`timed out: ${host}:${port}`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function cli(...argv: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    stdout: (s) => { out += s; }, stderr: (s) => { err += s; },
-    readStdin: async () => '', env: { ...process.env, CHAINLAB_HOME: home }, cwd: process.cwd(),
-  });
-  return { out, err, code };
-}
 
 /** What a user changed by hand in the node, and what the cluster put there. */
 async function dirtyTheNode(l: DockerLab): Promise<void> {

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { attachDockerLab, connectEngine, createDockerLab, removeDockerLab, type DockerLab } from '../../core/host/docker/index.js';
 import type { Engine } from '../../core/host/docker/connect.js';
 import type { TerminalSession } from '../../core/lab/backend.js';
+import { until } from './helpers.js';
 
 const LAB = `t-term-${process.pid}`;
 const agentPath = 'dist/agent/kube-proxy.mjs';
@@ -42,16 +43,6 @@ async function openTerm(node: string): Promise<{ term: TerminalSession; shown: (
   term.onCommand!((r) => records.push(r));
   await until('the prompt', async () => (/k8s1:.*# $/.test(shown) ? true : undefined));
   return { term, shown: () => shown, records };
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Types a line and waits for the shell to report it finished. */

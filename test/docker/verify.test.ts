@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { attachDockerLab, connectEngine, createDockerLab, removeDockerLab, type DockerLab } from '../../core/host/docker/index.js';
 import { createSimLab, realtimeClock, type SimLab } from '../../core/lab/index.js';
 import { labDir, writeLab } from '../../core/host/lab/store.js';
-import { runCli } from '../../core/host/cli/main.js';
 import type { Packet } from '../../core/engine/packet/types.js';
 import type { ClusterSnapshot, VerifyResult } from '../../core/lab/backend.js';
+import { cliWithHome, until } from './helpers.js';
 
 const LAB = `t-verify-${process.pid}`;
 const agentPath = 'dist/agent/kube-proxy.mjs';
@@ -60,16 +60,6 @@ spec:
   containers:
   - {name: web, image: nginx}
 `;
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const nodeIP = (name: string): string => snap.nodes.find((n) => n.name === name)!.ip;
 /** This computer's address on the lab network (its gateway). */
@@ -207,15 +197,7 @@ describe('verify with a real packet (docker backend)', () => {
     // The lab as `chainlab up --backend docker` leaves it: stored, nodes running, no process attached.
     await writeLab(labDir({ CHAINLAB_HOME: home }, LAB), { format: 'chainlab-lab/1', name: LAB, savedAt: Date.now(), clockOffsetMs: clock.offsetMs, state: brain.toJSON() });
     await lab.detach();
-    const cli = async (...argv: string[]): Promise<{ out: string; err: string; code: number }> => {
-      let out = '';
-      let err = '';
-      const code = await runCli(argv, {
-        stdout: (s) => { out += s; }, stderr: (s) => { err += s; },
-        readStdin: async () => '', env: { ...process.env, CHAINLAB_HOME: home }, cwd: process.cwd(),
-      });
-      return { out, err, code };
-    };
+    const cli = cliWithHome(home);
     const packet = ['--from', 'external', '--src', hostIP(), '--dst', nodeIP('k8s2'), '--dport', '30450'];
     const text = await cli('trace', '--lab', LAB, '--verify', ...packet);
     expect(text.err).toBe('');
