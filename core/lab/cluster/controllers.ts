@@ -200,12 +200,25 @@ function schedule(api: ApiServer, ctx: ControllerContext): void {
     const n = specOf(p).nodeName as string | undefined;
     if (n && count.has(n) && !(specOf(p).hostNetwork === true)) count.set(n, count.get(n)! + 1);
   }
+  const nodeLabels = new Map(api.all('Node').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   for (const p of pending.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name))) {
-    const fits = ctx.nodes.filter((n) => !n.tainted || tolerates(p));
+    // kube-scheduler's filters in its order (TaintToleration, then NodeAffinity for nodeSelector); a node is
+    // counted under the first filter it fails.
+    const selector = (specOf(p).nodeSelector as Record<string, string> | undefined) ?? {};
+    const failed = new Map<string, number>();
+    const fits = ctx.nodes.filter((n) => {
+      const reason = n.tainted && !tolerates(p) ? 'had untolerated taint {node-role.kubernetes.io/control-plane: }'
+        : Object.entries(selector).some(([k, v]) => nodeLabels.get(n.name)?.[k] !== v) ? "didn't match Pod's node affinity/selector"
+          : null;
+      if (reason !== null) failed.set(reason, (failed.get(reason) ?? 0) + 1);
+      return reason === null;
+    });
     if (fits.length === 0) {
       const before = clone(p);
+      // kube-scheduler's words, sorted as it sorts them.
+      const reasons = [...failed].map(([r, n]) => `${n} node(s) ${r}`).sort();
       p.status = { phase: 'Pending', qosClass: 'BestEffort', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastProbeTime: null, lastTransitionTime: rfc3339(ctx.now),
-        message: `0/${ctx.nodes.length} nodes are available: ${ctx.nodes.length} node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/${ctx.nodes.length} nodes are available: ${ctx.nodes.length} Preemption is not helpful for scheduling.` }] };
+        message: `0/${ctx.nodes.length} nodes are available: ${reasons.join(', ')}. preemption: 0/${ctx.nodes.length} nodes are available: ${ctx.nodes.length} Preemption is not helpful for scheduling.` }] };
       put(api, p, before);
       continue;
     }

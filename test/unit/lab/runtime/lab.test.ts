@@ -109,3 +109,19 @@ describe('kubectl exec', () => {
     expect(h.output).toBe('client\n');
   });
 });
+
+describe('the scheduler honours nodeSelector', () => {
+  it("places a pod on the node its selector names, and leaves one no node matches Pending with kube-scheduler's reasons", async () => {
+    const lab = await createSimLab(spec(), { clock: manualClock() });
+    const pinned = await lab.apply('apiVersion: v1\nkind: Pod\nmetadata: {name: pinned}\nspec:\n  nodeSelector: {kubernetes.io/hostname: k8s3}\n  containers: [{name: c, image: nginx}]\n');
+    expect(pinned.exitCode, pinned.output).toBe(0);
+    const nowhere = await lab.apply('apiVersion: v1\nkind: Pod\nmetadata: {name: nowhere}\nspec:\n  nodeSelector: {disktype: ssd}\n  containers: [{name: c, image: nginx}]\n');
+    expect(nowhere.exitCode, nowhere.output).toBe(0);
+    await lab.advance(5000);
+    const get = await lab.kubectl(['get', 'pods', '-o', 'wide']);
+    expect(get.output).toMatch(/^pinned\s+1\/1\s+Running\s+0\s+\S+\s+10\.244\.\d+\.\d+\s+k8s3\s/m);
+    expect(get.output).toMatch(/^nowhere\s+0\/1\s+Pending\s+0\s+\S+\s+<none>\s+<none>\s/m);
+    const why = await lab.kubectl(['get', 'pod', 'nowhere', '-o', 'jsonpath={.status.conditions[0].message}']);
+    expect(why.output).toBe('0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn\'t match Pod\'s node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.');
+  });
+});
