@@ -95,7 +95,12 @@ describe('the app on the docker backend, in Chromium', () => {
     await expect.poll(() => p.locator('.titlebar .chip').first().innerText(), { timeout: 60_000 }).toBe(`${KEEP} · docker · 2 nodes`);
     expect(e!.app.lab.spec.name).toBe(KEEP);
     await expect(p.locator('.node[data-node]').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-node')))).resolves.toEqual(['k8s1', 'k8s2']);
-    // The sim lab had nodes of the same names: the pane shows the containers' own addresses now.
+    // The sim lab had nodes of the same names: this is the CLI's lab (no nginx applied), and the
+    // Chains pane reads the container's real netfilter (Docker's embedded-DNS chain, which the sim has not).
+    await p.locator('[data-service="kube-system/kube-dns"]').waitFor({ timeout: 10_000 });
+    await expect(p.locator('[data-service="default/nginx"]').count()).resolves.toBe(0);
+    await p.click('[data-pane=chains]');
+    await p.locator('text=DOCKER_OUTPUT').first().waitFor({ timeout: 15_000 });
     for (const c of await docker.docker.listContainers({ filters: filters(KEEP) })) {
       const ip = Object.values(c.NetworkSettings.Networks)[0]?.IPAddress ?? '';
       expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
@@ -214,6 +219,9 @@ if (noPodman !== null) {
       await lost.waitFor({ timeout: 30_000 });
       await expect(lost.innerText()).resolves.toContain(`Docker stopped: the Docker engine does not answer (connect ECONNREFUSED ${PRIVATE_SOCK}).`);
       await shot('04-docker-stopped');
+      // Only the API service died: the nodes (conmon's children) still run, as the main socket shows.
+      const main = await connectEngine({ ...process.env, DOCKER_HOST: MAIN_PODMAN });
+      expect((await main.docker.listContainers({ filters: filters(podLab) })).map((c) => c.State)).toEqual(['running', 'running']);
 
       await lost.locator('[data-action=fallback]').click();
       await lost.waitFor({ state: 'detached', timeout: 30_000 });

@@ -652,8 +652,21 @@ export class DockerLab implements Lab {
     this.assertEngine();
     // The console is the control-plane's own shell, as on sim: here a real one, kubectl forwarded to the lab.
     const box = this.box('console' in target ? this.nodes[0]!.name : target.node);
-    await this.ensureRelay(box);
-    return dockerTerminal(box.container, size);
+    return this.onEngine(async () => {
+      await this.ensureRelay(box);
+      return dockerTerminal(box.container, size);
+    });
+  }
+
+  /** Runs an engine call; when it fails because the engine just went away, says that instead of the socket's error. */
+  private async onEngine<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      await this.engineWatch.check();
+      this.assertEngine();
+      throw e;
+    }
   }
 
   on(listener: (e: LabEvent) => void): () => void {

@@ -70,9 +70,13 @@ export function isPoolOverlap(e: unknown): boolean {
 /**
  * Watches the engine under a lab: a ping every `intervalMs`, and at once when
  * the caller reports a sign (a node channel ended). Two failed pings in a row
- * (a busy engine may miss one) or a refused connection mean the engine is gone;
+ * (a busy engine may miss one) or a refused connection mean the engine is gone
+ * (a connection cut mid-answer is pinged again at once);
  * `onLost` is called once and the watch stops.
  */
+const NO_LISTENER = /ECONNREFUSED|ENOENT/;
+const CUT = /EPIPE|ECONNRESET|socket hang up/;
+
 export class EngineWatch {
   private timer: ReturnType<typeof setInterval> | undefined;
   private checking: Promise<void> | undefined;
@@ -110,8 +114,16 @@ export class EngineWatch {
     } catch (e) {
       const message = (e as Error).message ?? String(e);
       this.failures++;
-      // A refused or missing socket is final at once; a slow answer gets a second chance.
-      if (this.failures >= 2 || /ECONNREFUSED|ENOENT|EPIPE|ECONNRESET|socket hang up/.test(message)) this.declareLost(`the Docker engine does not answer (${message})`);
+      // Nobody listening (refused, no socket) is final at once. A connection cut
+      // mid-answer says only that something happened: a second ping, at once,
+      // tells a dying engine (refused now) from a hiccup, and names what the user
+      // finds. A slow answer gets a second chance on the next tick.
+      if (NO_LISTENER.test(message) || this.failures >= 2) this.declareLost(`the Docker engine does not answer (${message})`);
+      else if (CUT.test(message)) {
+        if (timer) clearTimeout(timer);
+        timer = undefined;
+        await this.pingOnce();
+      }
     } finally {
       if (timer) clearTimeout(timer);
     }
@@ -127,7 +139,7 @@ export class EngineWatch {
 
 /** The error every call on a lab whose engine is gone fails with. */
 export function dockerStoppedError(reason: string): Error {
-  return new Error(`Docker stopped: ${reason}. This lab's nodes are gone with it; start Docker and create the lab again, or go on with the same cluster on the sim backend.`);
+  return new Error(`Docker stopped: ${reason}. Chainlab cannot reach this lab's nodes without it; start Docker and re-attach or create the lab again, or go on with the same cluster on the sim backend.`);
 }
 
 /** The node's iptables as they were before kube-proxy's first sync (written once by nodeRoutesScript). */

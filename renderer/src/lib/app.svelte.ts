@@ -148,6 +148,8 @@ class AppState {
     this.info = state.current;
     if (this.backendLost !== null && state.current.spec.backend !== this.backendLost.backend) this.backendLost = null;
     this.labSeq++;
+    // The status bar's log is the previous lab's: its last line would read as this one's.
+    this.log = [];
     this.rules = {};
     this.highlight = null;
     this.packetRequest = null;

@@ -84,6 +84,21 @@ describe('EngineWatch', () => {
     await w.check();
     expect(lost).toHaveLength(1);
   });
+
+  it('pings again at once after a connection cut mid-answer, and reports what the second ping found', async () => {
+    const lost: string[] = [];
+    const replies: Array<() => Promise<unknown>> = [];
+    const w = new EngineWatch(() => (replies.shift() ?? (async () => 'OK'))(), (r) => lost.push(r), { intervalMs: 60_000, timeoutMs: 1000 });
+    // A hiccup: the second ping answers, nothing is lost.
+    replies.push(async () => { throw new Error('read ECONNRESET'); });
+    await w.check();
+    expect(lost).toEqual([]);
+    expect(replies).toHaveLength(0);
+    // The engine dies during a ping: the cut, then nobody listening.
+    replies.push(async () => { throw new Error('socket hang up'); }, async () => { throw new Error('connect ECONNREFUSED /run/podman/podman.sock'); });
+    await w.check();
+    expect(lost).toEqual(['the Docker engine does not answer (connect ECONNREFUSED /run/podman/podman.sock)']);
+  });
 });
 
 /**
