@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assertKernelPrerequisites, run, sweepStaleNamespaces } from '../helpers/topology.js';
 import { parseConntrackEvent, parseMonitorLine, parseNftRuleset, visitsFromLines, type MonitorLine } from '../helpers/trace-monitor.js';
-import { completeRuleset, parseCounters, withTraceRules } from './kernel-harness.js';
+import { completeRuleset, parseCounters, untilItReturns, withTraceRules } from './kernel-harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const namespaces = (): string[] => run(['ip', 'netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
@@ -21,6 +21,25 @@ describe('kernel harness readers', () => {
     expect(parseMonitorLine(' TRACE: 2 74cf6e17 filter:DOCKER-USER:rule:0x2d:0xfffffffb  -4 -t filter -A DOCKER-USER -j RETURN')).toMatchObject({ verdict: 'RETURN', handle: 0x2d });
     expect(parseMonitorLine(' TRACE: 2 19acfea9 nat:PREROUTING:policy:ACCEPT ')).toMatchObject({ type: 'policy', verdict: 'ACCEPT' });
     expect(parseMonitorLine('garbage')).toBeNull();
+  });
+
+  it('ends a probe\'s walk where the packet leaves on eth0: the LAN routing it back is a new arrival (seen in a 1.22 LoadBalancer case)', () => {
+    const lines = [
+      'PACKET: 2 78bf51c2 IN=eth0 MACSRC=22:29 SRC=198.51.100.9 DST=203.0.113.100 LEN=60 SPORT=25203 DPORT=80 SYN ',
+      ' TRACE: 2 78bf51c2 nat:PREROUTING:policy:ACCEPT ',
+      'PACKET: 2 78bf51c2 IN=eth0 OUT=eth0 MACSRC=22:29 SRC=198.51.100.9 DST=203.0.113.100 LEN=60 SPORT=25203 DPORT=80 SYN MARK=0xc000 ',
+      ' TRACE: 2 78bf51c2 mangle:FORWARD:policy:ACCEPT ',
+      'PACKET: 2 78bf51c2 IN=eth0 OUT=eth0 MACSRC=22:29 SRC=198.51.100.9 DST=203.0.113.100 LEN=60 SPORT=25203 DPORT=80 SYN MARK=0xc000 ',
+      ' TRACE: 2 78bf51c2 nat:KUBE-POSTROUTING:rule:0x38:ACCEPT  -4 -t nat -A KUBE-POSTROUTING -j MASQUERADE --random-fully',
+      // Back from the LAN with the masqueraded source: not the node's walk any more.
+      'PACKET: 2 78bf51c2 IN=eth0 MACSRC=22:29 SRC=192.168.49.2 DST=203.0.113.100 LEN=60 SPORT=22915 DPORT=80 SYN ',
+      ' TRACE: 2 78bf51c2 raw:PREROUTING:policy:ACCEPT ',
+    ];
+    expect(untilItReturns(lines)).toEqual(lines.slice(0, 6));
+    // A packet that never left keeps its whole walk, and so does one that goes out on another link.
+    expect(untilItReturns(lines.slice(0, 4))).toEqual(lines.slice(0, 4));
+    const viaLo = ['PACKET: 2 1 OUT=lo SRC=127.0.0.1 DST=127.0.0.1 ', ' TRACE: 2 1 nat:OUTPUT:policy:ACCEPT ', 'PACKET: 2 1 IN=lo SRC=127.0.0.1 DST=127.0.0.1 ', ' TRACE: 2 1 filter:INPUT:policy:ACCEPT '];
+    expect(untilItReturns(viaLo)).toEqual(viaLo);
   });
 
   it('numbers matched rules by position, without the test\'s own TRACE rules', () => {

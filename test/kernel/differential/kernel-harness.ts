@@ -256,7 +256,7 @@ export class KernelNode {
     const b2 = await this.barrier();
     tm.push(Date.now());
     if (b2 < 0) throw new Error('trace monitor lost the closing barrier');
-    const raw = this.trace.lines.slice(b1, b2).filter((l) => /^(PACKET|\s*TRACE): 2 /.test(l));
+    const raw = untilItReturns(this.trace.lines.slice(b1, b2).filter((l) => /^(PACKET|\s*TRACE): 2 /.test(l)));
     const parsed = raw.map(parseMonitorLine).filter((l): l is MonitorLine => l !== null);
     const visits = visitsFromLines(parsed, this.handles, this.traceRules);
     const steps = visits.flatMap((v) => v.steps);
@@ -360,4 +360,23 @@ function deliveryOf(visits: HookVisit[], verdict: KernelObservation['verdict'], 
     return `forward ${where}`;
   }
   return `stopped ${v.hook}`;
+}
+
+/**
+ * The node's walk of a probe ends where the packet leaves the node on its LAN
+ * link (eth0). When the LAN routes it back (the LoadBalancer IP is routed to
+ * the node), the same skb re-enters with the same trace id: that is a new
+ * arrival from the network, outside the engine's one-node model, and it is
+ * traced only when MASQUERADE --random-fully happened to pick a source port
+ * in the traced range, so keeping it made the comparison depend on chance.
+ */
+export function untilItReturns(lines: string[]): string[] {
+  let left = false;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (!l.startsWith('PACKET:')) continue;
+    if (/ OUT=eth0 /.test(l)) left = true;
+    else if (left && / IN=eth0 /.test(l) && !/ OUT=/.test(l)) return lines.slice(0, i);
+  }
+  return lines;
 }
