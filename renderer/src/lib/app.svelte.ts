@@ -2,6 +2,7 @@
 // what the panes share (selected node, the rule a packet step highlights).
 import { createClient, type Client } from '../../../core/api/client.js';
 import type { LabInfo, RulesView, AppEvent, WorkspaceState, LessonState } from '../../../core/api/contract.js';
+import { DEFAULT_PACE, isPaceName, type PaceName } from '../labs/pace.js';
 import type { BackendKind, ClusterSnapshot, KubeProxyState } from '../../../core/lab/backend.js';
 import type { UserError } from '../../../core/engine/errors.js';
 import type { Packet } from '../../../core/engine/packet/types.js';
@@ -33,6 +34,8 @@ export interface PacketRequest {
   packet: Packet;
   label: string;
   animate: boolean;
+  /** ms on each rule of the animation, and on a matched one (a replay's pace). */
+  stepMs?: { rule: number; matched: number };
   seq: number;
   signal?: AbortSignal;
   /** Called once the path is shown (after the animation, when animated). */
@@ -88,6 +91,8 @@ class AppState {
   packetRequest = $state<PacketRequest | null>(null);
   /** A trainer's replay in progress: what it does now, and how to stop it. */
   replay = $state<{ status: string; stop: () => void } | null>(null);
+  /** How fast replays go (trainer mode's Pace), kept with the other preferences. */
+  replayPace = $state<PaceName>(DEFAULT_PACE);
   /** Open terminals by tab key (`console`, `node:k8s2`); not reactive, read on demand. */
   readonly terminals = new Map<string, TerminalHandle>();
   private toastId = 1;
@@ -100,15 +105,16 @@ class AppState {
     const saved = globalThis.localStorage?.getItem('chainlab.prefs');
     if (saved) {
       try {
-        const p = JSON.parse(saved) as { theme?: 'dark' | 'light'; zoom?: number };
+        const p = JSON.parse(saved) as { theme?: 'dark' | 'light'; zoom?: number; replayPace?: unknown };
         if (p.theme === 'light' || p.theme === 'dark') this.theme = p.theme;
         if (typeof p.zoom === 'number' && p.zoom >= 0.8 && p.zoom <= 2) this.zoom = p.zoom;
+        if (isPaceName(p.replayPace)) this.replayPace = p.replayPace;
       } catch { /* ignore a broken preference */ }
     }
   }
 
   savePrefs(): void {
-    globalThis.localStorage?.setItem('chainlab.prefs', JSON.stringify({ theme: this.theme, zoom: this.zoom }));
+    globalThis.localStorage?.setItem('chainlab.prefs', JSON.stringify({ theme: this.theme, zoom: this.zoom, replayPace: this.replayPace }));
   }
 
   async start(): Promise<void> {
