@@ -108,6 +108,14 @@ describe('the app on the docker backend, in Chromium', () => {
     }
     await expect(keep.count()).resolves.toBe(0);
 
+    // While the app runs it, the CLI is told so at once (its change would be written over by the app's saves)...
+    const busy = await cli('kubectl', '--lab', KEEP, 'get', 'svc');
+    expect(busy.code).not.toBe(0);
+    expect(busy.err).toMatch(new RegExp(`lab "${KEEP}" is open in the Chainlab app \\(pid ${process.pid}, since .*\\); switch the app to another lab or close it first`));
+    // ...and what is made in the app is saved for the CLI once the app lets go (next test).
+    const made = await e!.app.lab.apply('apiVersion: v1\nkind: Service\nmetadata:\n  name: made-in-app\nspec:\n  selector: { app: none }\n  ports: [{ port: 8080 }]\n');
+    expect(made.exitCode, made.output).toBe(0);
+
     await drop.locator('[data-action=remove]').click();
     await drop.waitFor({ state: 'detached', timeout: 60_000 });
     expect(await docker.docker.listContainers({ all: true, filters: filters(DROP) })).toEqual([]);
@@ -121,6 +129,10 @@ describe('the app on the docker backend, in Chromium', () => {
   it('a 2-node docker lab from New lab: the NodePort trace from outside, verified with a real packet, the kernel agrees', async () => {
     const p = e!.page;
     await newDockerLab(p, e!.app);
+    // The re-attached lab was let go (still running): the CLI has it again, with the Service made in the app.
+    const after = await cli('kubectl', '--lab', KEEP, 'get', 'svc', 'made-in-app');
+    expect(after.code, after.err).toBe(0);
+    expect(after.out).toMatch(/^made-in-app\s+ClusterIP\s+10\.\d+\.\d+\.\d+\s+<none>\s+8080\/TCP/m);
     await until('the nginx pod to run', async () => (await e!.app.lab.snapshot()).pods.find((x) => x.labels.app === 'nginx' && x.phase === 'Running' && x.ip !== undefined), 120_000);
     await p.click('[data-pane=packet]');
     // The default packet: an external client to the nginx NodePort on the first node.

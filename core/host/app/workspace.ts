@@ -13,6 +13,7 @@ import { releaseInfo } from '../../lab/cluster/versions.js';
 import type { Engine } from '../docker/connect.js';
 import { attachDockerLab, connectEngine, createDockerLab, findDockerLabs, imageStatus, removeDockerLab, NODE_IMAGE } from '../docker/index.js';
 import { labDir, readLab, removeLab, writeLab, type StoredLab } from '../lab/store.js';
+import { APP_HOLDER, lockLab } from '../lab/lock.js';
 import { projectPath } from '../paths.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -243,16 +244,26 @@ export class Workspace {
   /** A docker lab whose cluster state is kept under CHAINLAB_HOME while it runs, so a crash leaves it attachable. */
   private async openDocker(spec: LabSpec): Promise<OpenedLab> {
     const engine = await this.engine();
-    // The docker backend makes the cluster state itself (on real time, on a node network it finds free).
-    const dl = await createDockerLab(spec, { engine, agentPath: this.agentPath() });
-    const brain = dl.cluster;
     const dir = labDir(this.env, spec.name);
+    // Held while the app runs the lab: `chainlab kubectl --lab` meanwhile is told the app has it.
+    const unlock = await lockLab(dir, spec.name, APP_HOLDER, 2000);
+    let dl;
+    try {
+      // The docker backend makes the cluster state itself (on real time, on a node network it finds free).
+      dl = await createDockerLab(spec, { engine, agentPath: this.agentPath() });
+    } catch (e) {
+      await unlock();
+      await removeLab(dir);
+      throw e;
+    }
+    const lab = dl;
+    const brain = lab.cluster;
     const stopSaving = this.keepSaved(dir, spec.name, brain, () => brain.runtime.clock.now() - Date.now());
     return {
-      lab: dl,
+      lab,
       release: async () => {
         await stopSaving();
-        try { await dl.close(); } finally { await removeLab(dir); }
+        try { await lab.close(); } finally { await unlock(); await removeLab(dir); }
       },
     };
   }
@@ -345,24 +356,43 @@ export class Workspace {
       if (stored === null) throw new Error(`docker lab ${name} has no saved state under ${labDir(this.env, name)}; it cannot be attached, only removed`);
       await this.replaceNow(async () => {
         const engine = await this.engine();
-        const clock = realtimeClock({ offsetMs: stored.clockOffsetMs });
-        const brain = await restoreSimLab(stored.state, { clock, ...(stored.user ? { user: stored.user } : {}) });
+        const dir = labDir(this.env, name);
+        // A CLI command under way on it finishes first (its change is in the state read below).
+        const unlock = await lockLab(dir, name, APP_HOLDER, 10_000);
         let dl;
+        let brain;
+        let clock;
+        let user: string | undefined;
         try {
-          dl = await attachDockerLab(stored.state.spec, { engine, agentPath: this.agentPath(), brain });
+          const fresh = (await this.stored(name)) ?? stored;
+          user = fresh.user;
+          clock = realtimeClock({ offsetMs: fresh.clockOffsetMs });
+          brain = await restoreSimLab(fresh.state, { clock, ...(fresh.user ? { user: fresh.user } : {}) });
+          try {
+            dl = await attachDockerLab(fresh.state.spec, { engine, agentPath: this.agentPath(), brain });
+          } catch (e) {
+            await brain.close();
+            throw e;
+          }
         } catch (e) {
-          await brain.close();
+          await unlock();
           throw e;
         }
-        const stopSaving = this.keepSaved(labDir(this.env, name), name, brain, () => clock.offsetMs, stored.user);
+        const offsetOf = clock;
+        const stopSaving = this.keepSaved(dir, name, brain, () => offsetOf.offsetMs, user);
         const lab = dl;
+        const cluster = brain;
         return {
           lab,
           release: async () => {
             // It was running before the app took it: it stays running (and attachable) after.
             await stopSaving();
-            await lab.detach();
-            await brain.close();
+            try {
+              await lab.detach();
+              await cluster.close();
+            } finally {
+              await unlock();
+            }
           },
         };
       }, 'attach');
@@ -377,8 +407,15 @@ export class Workspace {
         throw new Error(`docker lab ${name} is the current lab; start another lab first, then remove it`);
       }
       const engine = await this.engine();
-      await removeDockerLab(engine.docker, name);
-      if (await this.stored(name)) await removeLab(labDir(this.env, name));
+      const dir = labDir(this.env, name);
+      // Not from under another app window or a CLI command that has it.
+      const unlock = await lockLab(dir, name, 'remove', 2000);
+      try {
+        await removeDockerLab(engine.docker, name);
+      } finally {
+        await unlock();
+      }
+      await removeLab(dir);
       this.invalidate();
       this.emit({ type: 'changed' });
       return this.state();

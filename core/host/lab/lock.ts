@@ -7,11 +7,20 @@ import { join } from 'node:path';
 
 export interface LockInfo { pid: number; command: string; since: number }
 
+/**
+ * The command the app's lock names: the app holds a docker lab's lock for as
+ * long as it runs the lab (its cluster state lives in the app's memory, and a
+ * CLI change saved meanwhile would be written over), so nobody waits for it.
+ */
+export const APP_HOLDER = 'app';
+
 export class LabInUseError extends Error {
   constructor(public readonly lab: string, public readonly owner: LockInfo | null) {
-    super(owner
-      ? `lab "${lab}" is in use by another chainlab process (pid ${owner.pid}, running '${owner.command}' since ${new Date(owner.since).toISOString()}); try again when it has finished`
-      : `lab "${lab}" is in use by another chainlab process; try again when it has finished`);
+    super(owner?.command === APP_HOLDER
+      ? `lab "${lab}" is open in the Chainlab app (pid ${owner.pid}, since ${new Date(owner.since).toISOString()}); switch the app to another lab or close it first`
+      : owner
+        ? `lab "${lab}" is in use by another chainlab process (pid ${owner.pid}, running '${owner.command}' since ${new Date(owner.since).toISOString()}); try again when it has finished`
+        : `lab "${lab}" is in use by another chainlab process; try again when it has finished`);
   }
 }
 
@@ -65,7 +74,7 @@ export async function lockLab(dir: string, lab: string, command: string, waitMs:
       await rm(path, { force: true });
       continue;
     }
-    if (Date.now() >= deadline) throw new LabInUseError(lab, owner);
+    if (Date.now() >= deadline || owner?.command === APP_HOLDER) throw new LabInUseError(lab, owner);
     await new Promise((r) => setTimeout(r, Math.min(100, 10 + attempt * 10)));
   }
 }

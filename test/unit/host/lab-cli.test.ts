@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { runCli } from '../../../core/host/cli/main.js';
 import type { CliIO } from '../../../core/host/cli/io.js';
-import { lockLab } from '../../../core/host/lab/lock.js';
+import { APP_HOLDER, lockLab } from '../../../core/host/lab/lock.js';
 import { advanceLab } from '../../../core/host/lab/session.js';
 import { labDir, writeAtomic } from '../../../core/host/lab/store.js';
 
@@ -14,11 +14,16 @@ beforeEach(async () => { home = await mkdtemp(join(tmpdir(), 'chainlab-home-'));
 afterEach(async () => { await rm(home, { recursive: true, force: true }); });
 
 async function cli(...argv: string[]): Promise<{ out: string; err: string; code: number }> {
+  return cliWaiting(200, ...argv);
+}
+
+/** The CLI with its lock wait (CHAINLAB_LOCK_WAIT_MS) set. */
+async function cliWaiting(lockWaitMs: number, ...argv: string[]): Promise<{ out: string; err: string; code: number }> {
   let out = '';
   let err = '';
   const io: CliIO = {
     stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, readStdin: async () => '',
-    env: { CHAINLAB_HOME: home, CHAINLAB_LOCK_WAIT_MS: '200' }, cwd: home,
+    env: { CHAINLAB_HOME: home, CHAINLAB_LOCK_WAIT_MS: String(lockWaitMs) }, cwd: home,
   };
   const code = await runCli(argv, io);
   return { out, err, code };
@@ -72,6 +77,17 @@ describe('chainlab up / exec / kubectl / status / reset / down', () => {
     const r = await cli('kubectl', 'get', 'nodes');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(new RegExp(`^chainlab kubectl: lab "lab" is in use by another chainlab process \\(pid ${process.pid}, running 'exec k8s1 -- watch date' since .*\\); try again when it has finished\\n$`));
+    await release();
+    expect((await cli('kubectl', 'get', 'nodes')).code).toBe(0);
+  });
+
+  it('a lab the app holds is refused at once, not after the wait, in words that say to switch the app', async () => {
+    await cli('up', '--nodes', '1');
+    const release = await lockLab(labDir({ CHAINLAB_HOME: home }, 'lab'), 'lab', APP_HOLDER, 0);
+    // A wait of 60 s would outlast the test's timeout: the answer must come without it.
+    const r = await cliWaiting(60_000, 'kubectl', 'get', 'nodes');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`^chainlab kubectl: lab "lab" is open in the Chainlab app \\(pid ${process.pid}, since .*\\); switch the app to another lab or close it first\n$`));
     await release();
     expect((await cli('kubectl', 'get', 'nodes')).code).toBe(0);
   });
