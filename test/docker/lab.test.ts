@@ -105,6 +105,41 @@ describe('docker backend', () => {
     expect(r.output).toMatch(new RegExp(`^${svc.clusterIP.replace(/\./g, '\\.')}\\s+nginx\\.default\\.svc\\.cluster\\.local`));
   });
 
+  it('kubectl exec runs in the pod for real: its hostname, its resolv.conf, a Service by name through the node\'s rules, exit statuses', async () => {
+    const s = await lab.snapshot();
+    const pod = s.pods.find((p) => p.labels.app === 'nginx' && p.phase === 'Running')!;
+    // From the host (chainlab kubectl) and from a node's own kubectl, which the relay forwards.
+    const host = await lab.kubectl(['exec', pod.name, '--', 'hostname']);
+    expect(host).toMatchObject({ output: `${pod.name}\n`, exitCode: 0 });
+    const other = s.nodes.find((n) => n.name !== pod.node)!.name;
+    const inNode = await lab.exec(other, `kubectl exec ${pod.name} -- sh -c 'cat /etc/resolv.conf; ip -4 -o addr show eth0'`);
+    expect(inNode.exitCode, inNode.output).toBe(0);
+    expect(inNode.output).toContain('search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n');
+    expect(inNode.output).toMatch(new RegExp(`eth0\\s+inet ${pod.ip!.replace(/\./g, '\\.')}/`));
+    // The pod reaches the Service by its short name: the real DNS responder, then the node's real NAT to nginx.
+    const curl = await lab.kubectl(['exec', pod.name, '--', 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code} %{remote_ip}', '-m', '5', 'http://nginx']);
+    const svc = s.services.find((x) => x.name === 'nginx')!;
+    expect(curl).toMatchObject({ output: `200 ${svc.clusterIP}`, exitCode: 0 });
+    // Exit statuses as kubectl reports them.
+    expect(await lab.kubectl(['exec', pod.name, '--', 'sh', '-c', 'exit 3'])).toMatchObject({ output: 'command terminated with exit code 3\n', exitCode: 3 });
+    const missing = await lab.kubectl(['exec', pod.name, '--', 'no-such-program']);
+    expect(missing.exitCode).toBe(126);
+    expect(missing.output).toContain('exec: "no-such-program": executable file not found in $PATH');
+    // kube-proxy's pod is on the host network: exec there runs in the node's own namespace.
+    const kp = s.pods.find((p) => p.namespace === 'kube-system' && p.name.startsWith('kube-proxy-') && p.node === pod.node)!;
+    const kpExec = await lab.kubectl(['exec', '-n', 'kube-system', kp.name, '--', 'sh', '-c', 'hostname; pgrep -x kube-proxy >/dev/null && echo kube-proxy runs here']);
+    expect(kpExec).toMatchObject({ output: `${pod.node}\nkube-proxy runs here\n`, exitCode: 0 });
+  });
+
+  it('Ctrl-C on kubectl exec in a node stops the command in the pod', async () => {
+    const s = await lab.snapshot();
+    const pod = s.pods.find((p) => p.labels.app === 'nginx' && p.phase === 'Running')!;
+    const r = await lab.exec(pod.node, `timeout -s INT 2 kubectl exec ${pod.name} -- sleep 37; echo "status $?"`);
+    expect(r.output).toMatch(/status (124|130)\n$/);
+    // (The [s] keeps pgrep from finding the shell that runs it.)
+    await until('the sleep in the pod to be gone', async () => ((await lab.exec(pod.node, 'pgrep -f "[s]leep 37" || echo none')).output === 'none\n' ? true : undefined), 10_000);
+  });
+
   it('still reaches the pod when a foreign process listens on the NodePort (seed 000)', async () => {
     const started = await lab.exec('k8s1', '(setsid python3 -m http.server 30450 >/dev/null 2>&1 &) ; for i in $(seq 1 50); do lsof -i:30450 && break; sleep 0.2; done');
     expect(started.output).toMatch(/python3\s+\d+\s+root\s+\d+u\s+IPv4\s+\d+\s+0t0\s+TCP \*:30450 \(LISTEN\)/);

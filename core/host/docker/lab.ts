@@ -25,7 +25,8 @@ import { dockerTerminal } from './terminal.js';
 import { dnsRecords, writeDnsScript } from './dns.js';
 import { installKubectlScript, requestFs, startKubectlRelay, type KubectlRelay, type NodeKubectlIO, type NodeKubectlRequest } from './kubectl-forward.js';
 import { runKubectl } from '../../lab/kubectl/index.js';
-import type { ClusterApi } from '../../lab/cluster/api.js';
+import type { ClusterApi, ExecIO, KubeObject } from '../../lab/cluster/api.js';
+import { execInPodNamespace, pidActionScript } from './pod-exec.js';
 import { lineWithReadBack, splitLineOutput } from './sync-script.js';
 import { traceResultOf } from '../../lab/trace-result.js';
 import type { VerifyResult } from '../../lab/backend.js';
@@ -164,15 +165,42 @@ export class DockerLab implements Lab {
 
   /** From here on every cluster change reaches the nodes, and kubelet watches kube-proxy. */
   private async follow(): Promise<void> {
-    this.unlisten = this.brain.on((e) => {
+    const off = this.brain.on((e) => {
       if (e.type === 'cluster' || e.type === 'log') {
         this.emit(e);
         this.requestSync();
       }
     });
+    // kubectl exec runs in the pod's namespace on its node, until the lab lets go of the nodes.
+    const rt = this.brain.runtime;
+    const podExec = (pod: KubeObject, argv: string[], io: ExecIO): Promise<number> => this.execInPod(pod, argv, io);
+    rt.podExec = podExec;
+    this.unlisten = () => {
+      off();
+      if (rt.podExec === podExec) rt.podExec = undefined;
+    };
     await this.syncNow();
     this.monitor = setInterval(() => void this.watchKubeProxies(), 1000);
     this.engineWatch.start();
+  }
+
+  /** `kubectl exec` in a running pod: for real, in its network namespace (or the node's, for a hostNetwork pod). */
+  private async execInPod(pod: KubeObject, argv: string[], io: ExecIO): Promise<number> {
+    this.assertEngine();
+    const spec = pod.spec as { nodeName?: string; hostNetwork?: boolean; containers?: { name: string }[] };
+    const box = this.nodes.find((b) => b.name === spec.nodeName);
+    const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+    const nodeIP = box === undefined ? undefined : this.brain.runtime.node(box.name)?.ip;
+    const hostNetwork = spec.hostNetwork === true || (pod.status as { podIP?: string } | undefined)?.podIP === nodeIP;
+    // A pod that just started gets its namespace with the next sync.
+    if (box !== undefined && !hostNetwork && !box.pods.has(key)) await this.settle();
+    const netns = box?.pods.get(key);
+    if (box === undefined || (!hostNetwork && netns === undefined)) {
+      io.stderr(`error: unable to upgrade connection: container not found ("${spec.containers?.[0]?.name ?? ''}")\n`);
+      return 1;
+    }
+    return this.onEngine(() => execInPodNamespace(box.container, { netns: hostNetwork ? null : netns ?? null, pod: pod.metadata.name }, argv, io,
+      async (pidfile, action) => { await this.run(box, ['sh', '-c', pidActionScript(pidfile, action)], { timeoutMs: 10_000 }); }));
   }
 
   /** The node's cni0 bridge and routes to the other nodes' pod ranges (idempotent). */

@@ -76,6 +76,9 @@ export function podNetworkScript(podKey: string, podIP: string, podCIDR: string,
     `printf '%s\\n' ${podResolvConf(podKey.split('/')[0] ?? 'default').map((l) => `'${l}'`).join(' ')} > /etc/netns/${ns}/resolv.conf`,
     `ip link add veth${id} type veth peer name eth0 netns ${ns}`,
     `ip link set veth${id} master cni0 up`,
+    // Hairpin, as the CNI bridge plugin sets it for Kubernetes: a pod reaching itself through its Service
+    // gets the DNATed packet back out of the port it came in on.
+    `ip link set veth${id} type bridge_slave hairpin on`,
     `ip netns exec ${ns} ip addr add ${podIP}/${prefix} dev eth0`,
     `ip netns exec ${ns} ip link set eth0 up`,
     `ip netns exec ${ns} ip link set lo up`,

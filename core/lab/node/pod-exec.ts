@@ -52,9 +52,15 @@ export async function execInPod(rt: SimRuntime, pod: KubeObject, argv: string[],
       io.stderr('Unable to use a TTY - input is not a terminal or the right kind of file\n');
       return 0;
   }
-  io.stderr(`error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${'0'.repeat(8)}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": executable file not found in $PATH: unknown\n`);
-  return 126;
+  io.stderr(missingExecutable(cmd));
+  return MISSING_EXECUTABLE_EXIT;
 }
+
+/** What kubectl prints when the container has no such program (containerd's words), and its exit status. */
+export function missingExecutable(cmd: string): string {
+  return `error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${'0'.repeat(8)}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": executable file not found in $PATH: unknown\n`;
+}
+export const MISSING_EXECUTABLE_EXIT = 126;
 
 /** `curl [-s] [-S] [-I] [-m SECS] [-X METHOD] URL` from inside a pod: through its node's rules (ingress pod), as curl 7.88 words its errors. */
 async function podCurl(rt: SimRuntime, pod: KubeObject, args: string[], io: ExecIO): Promise<number> {

@@ -89,6 +89,12 @@ export function nodePlans(spec: LabSpec, names?: string[]): NodePlan[] {
 export class SimRuntime implements ApiRuntime {
   readonly api: ApiServer;
   readonly release: ReleaseInfo;
+  /**
+   * Where `kubectl exec` runs a command in a running pod. Unset, the pod's
+   * container is simulated (pod-exec.ts); the docker backend sets it to run the
+   * command for real in the pod's network namespace on its node.
+   */
+  podExec: ((pod: KubeObject, argv: string[], io: ExecIO) => Promise<number>) | undefined;
   private listeners = new Set<(e: LabEvent) => void>();
   private followers = new Map<string, Set<(chunk: string) => void>>();
   private conntrackTables = new Map<string, ConntrackTable>();
@@ -645,6 +651,7 @@ export class SimRuntime implements ApiRuntime {
     if ((p.status as { phase?: string }).phase !== 'Running') {
       return badRequest(`unable to upgrade connection: container not found ("${(p.spec as { containers: { name: string }[] }).containers[0]?.name ?? ''}")`);
     }
+    if (this.podExec !== undefined) return okv(await this.podExec(p, argv, io));
     const { execInPod } = await import('../node/pod-exec.js');
     return okv(await execInPod(this, p, argv, io));
   }
