@@ -1,5 +1,6 @@
 // What the docker tier's files share: bounded waiting, a GET from this machine
-// (outside every node) and the CLI as a person types it.
+// (outside every node), the CLI as a person types it, and seed 000's nginx
+// behind a NodePort.
 import { request } from 'node:http';
 import { runCli } from '../../core/host/cli/main.js';
 
@@ -39,4 +40,29 @@ export function cliWithHome(home: string): (...argv: string[]) => Promise<{ out:
     });
     return { out, err, code };
   };
+}
+
+/** An nginx Deployment and its NodePort Service (seed 000's shape), as YAML for `apply`. */
+export function nginxNodePort(replicas: number, nodePort: number): string {
+  return `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nginx, namespace: default}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers:
+      - {name: nginx, image: nginx, ports: [{containerPort: 80, name: http}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: nginx, namespace: default}
+spec:
+  type: NodePort
+  selector: {app: nginx}
+  ports: [{name: http, port: 80, targetPort: 80, nodePort: ${nodePort}}]
+`;
 }

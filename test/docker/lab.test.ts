@@ -7,33 +7,13 @@ import { attachDockerLab, connectEngine, createDockerLab, removeDockerLab, LAB_L
 import { saveRuleset } from '../../core/engine/iptables/index.js';
 import type { Ruleset } from '../../core/engine/iptables/model.js';
 import { shortId } from '../../core/host/docker/pods.js';
-import { until, httpGet } from './helpers.js';
+import { until, httpGet, nginxNodePort } from './helpers.js';
 
 const LAB = `t-docker-${process.pid}`;
 const agentPath = 'dist/agent/kube-proxy.mjs';
 let lab: DockerLab;
 
-const manifest = `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: nginx, namespace: default}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      containers:
-      - {name: nginx, image: nginx, ports: [{containerPort: 80, name: http}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: nginx, namespace: default}
-spec:
-  type: NodePort
-  selector: {app: nginx}
-  ports: [{name: http, port: 80, targetPort: 80, nodePort: 30450}]
-`;
+const manifest = nginxNodePort(1, 30450);
 
 /** The KUBE-* part of a ruleset, without counters: what kube-proxy owns. */
 function kubeLines(rs: Ruleset): string[] {

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { connectEngine, compareApi, MIN_API_VERSION, type Engine } from '../../core/host/docker/connect.js';
 import { createDockerLab, removeDockerLab, LAB_LABEL, NODE_LABEL, type DockerLab } from '../../core/host/docker/index.js';
 import { imageStatus, NODE_IMAGE } from '../../core/host/docker/image.js';
-import { until, httpGet } from './helpers.js';
+import { until, httpGet, nginxNodePort } from './helpers.js';
 
 const PODMAN_HOST = process.env.CHAINLAB_PODMAN_HOST ?? 'unix:///run/podman/podman.sock';
 const LAB = `t-podman-${process.pid}`;
@@ -29,27 +29,7 @@ async function findPodman(): Promise<{ engine: Engine } | { why: string }> {
 
 const found = await findPodman();
 
-const manifest = `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: nginx, namespace: default}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      containers:
-      - {name: nginx, image: nginx, ports: [{containerPort: 80, name: http}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: nginx, namespace: default}
-spec:
-  type: NodePort
-  selector: {app: nginx}
-  ports: [{name: http, port: 80, targetPort: 80, nodePort: 30460}]
-`;
+const manifest = nginxNodePort(1, 30460);
 
 if ('why' in found) {
   if (requireAll) {

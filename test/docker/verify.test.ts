@@ -13,7 +13,7 @@ import { createSimLab, realtimeClock, type SimLab } from '../../core/lab/index.j
 import { labDir, writeLab } from '../../core/host/lab/store.js';
 import type { Packet } from '../../core/engine/packet/types.js';
 import type { ClusterSnapshot, VerifyResult } from '../../core/lab/backend.js';
-import { cliWithHome, until } from './helpers.js';
+import { cliWithHome, until, nginxNodePort } from './helpers.js';
 
 const LAB = `t-verify-${process.pid}`;
 const agentPath = 'dist/agent/kube-proxy.mjs';
@@ -23,27 +23,7 @@ let brain: SimLab;
 let clock: ReturnType<typeof realtimeClock>;
 let snap: ClusterSnapshot;
 
-const manifest = `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: nginx, namespace: default}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      containers:
-      - {name: nginx, image: nginx, ports: [{containerPort: 80, name: http}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: nginx, namespace: default}
-spec:
-  type: NodePort
-  selector: {app: nginx}
-  ports: [{name: http, port: 80, targetPort: 80, nodePort: 30450}]
----
+const manifest = `${nginxNodePort(2, 30450)}---
 apiVersion: v1
 kind: Pod
 metadata: {name: client, namespace: default, labels: {app: client}}
