@@ -1,4 +1,5 @@
 // The app driven like a person, in web mode, against the real sim lab.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, terminalText, type E2E } from './harness.js';
 
@@ -125,7 +126,35 @@ describe('Chainlab in web mode', () => {
     await e.shot('07-packet-path-delivered');
     const download = p.waitForEvent('download');
     await p.click('[data-action=export-svg]');
-    expect((await download).suggestedFilename()).toBe('chainlab-packet-path.svg');
+    const svgFile = await download;
+    expect(svgFile.suggestedFilename()).toBe('chainlab-packet-path.svg');
+    const svg = readFileSync(await svgFile.path(), 'utf8');
+    const size = /<svg[^>]*\swidth="(\d+(?:\.\d+)?)"[^>]*\sheight="(\d+(?:\.\d+)?)"/.exec(svg);
+    expect(size, svg.slice(0, 200)).not.toBeNull();
+    expect(svg).toMatch(/Packet path on k8s\d[\s\S]*delivered to pod default\/nginx-/);
+    // The PNG: twice the SVG's size (sharp on a projector), and a drawing, not an empty canvas.
+    const pngDownload = p.waitForEvent('download');
+    await p.click('[data-action=export-png]');
+    const pngFile = await pngDownload;
+    expect(pngFile.suggestedFilename()).toBe('chainlab-packet-path.png');
+    const png = readFileSync(await pngFile.path());
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([Math.round(2 * Number(size![1])), Math.round(2 * Number(size![2]))]);
+    const colours = await p.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const data = ctx.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < data.length && seen.size < 50; i += 4 * 97) seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+      return seen.size;
+    }, png.toString('base64'));
+    expect(colours).toBeGreaterThan(3);
   });
 
   it("shows the API server's message on the nodePort field for a wrong nodePort", async () => {
