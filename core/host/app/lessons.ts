@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { LessonCard, LessonState, LessonStepView } from '../../api/contract.js';
 import type { BackendKind, ClusterSnapshot } from '../../lab/backend.js';
 import { LabRunner, checkLabel, emptyProgress, loadLab, resolvePacket, type CommandRecord, type LabCheck, type LabProgress, type LabSource, type LoadedLab } from '../../lab/runner/index.js';
-import { readProgress, writeProgress } from '../lab/progress.js';
+import { loadProgress, readProgress, writeProgress } from '../lab/progress.js';
 import { requestError } from './errors.js';
 import type { OpenedLab, Workspace } from './workspace.js';
 
@@ -148,7 +148,8 @@ export class Lessons {
       if (!backends.includes(backend)) {
         throw requestError(`lab '${id}' runs on the ${backends.join(' and ')} backend${backends.length > 1 ? 's' : ''}, not on ${backend}; open it with backend ${backends[0]!}`, 'backend');
       }
-      const progress = fitted(loaded, fresh ? null : await readProgress(this.opts.env, id));
+      const saved = fresh ? { progress: null } : await loadProgress(this.opts.env, id);
+      const progress = fitted(loaded, saved.progress);
       let runner: LabRunner | undefined;
       await this.ws.replace(async () => {
         let made: OpenedLab | undefined;
@@ -169,7 +170,7 @@ export class Lessons {
       // One lesson per workspace: the one open before ends here (its progress saved); it stays open if this one failed.
       this.drop(false);
       this.runner = r;
-      this.warning = undefined;
+      this.warning = saved.problem;
       this.offRunner = r.on(() => this.schedule());
       this.ws.setLesson(id);
       this.startPolling();

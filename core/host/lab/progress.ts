@@ -10,14 +10,51 @@ export function progressPath(env: Record<string, string | undefined>, labId: str
   return path.join(chainlabHome(env), 'guided', labId, 'progress.json');
 }
 
-/** Saved progress of a guided lab, or null (none yet, or unreadable: the student starts over). */
-export async function readProgress(env: Record<string, string | undefined>, labId: string): Promise<LabProgress | null> {
+/** What the progress file holds: progress, nothing yet, or why it cannot be used. */
+type ProgressFile = { kind: 'progress'; progress: LabProgress } | { kind: 'none' } | { kind: 'unusable'; why: string };
+
+async function inspectProgress(file: string, labId: string): Promise<ProgressFile> {
   let text: string;
-  try { text = await readFile(progressPath(env, labId), 'utf8'); } catch { return null; }
   try {
-    const p = JSON.parse(text) as LabProgress;
-    return p !== null && p.lab === labId && typeof p.current === 'number' && typeof p.steps === 'object' && p.steps !== null ? p : null;
-  } catch { return null; }
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { kind: 'none' } : { kind: 'unusable', why: `it could not be read (${code ?? (e as Error).message})` };
+  }
+  let p: LabProgress;
+  try {
+    p = JSON.parse(text) as LabProgress;
+  } catch (e) {
+    return { kind: 'unusable', why: `it is not JSON (${(e as Error).message})` };
+  }
+  if (p === null || typeof p !== 'object' || p.lab !== labId) return { kind: 'unusable', why: `it is not the progress of lab ${labId}` };
+  if (typeof p.current !== 'number' || typeof p.steps !== 'object' || p.steps === null) return { kind: 'unusable', why: 'its "current" or "steps" field is missing' };
+  return { kind: 'progress', progress: p };
+}
+
+/** Saved progress of a guided lab, or null (none yet, or unusable); reads only, for the library's cards. */
+export async function readProgress(env: Record<string, string | undefined>, labId: string): Promise<LabProgress | null> {
+  const f = await inspectProgress(progressPath(env, labId), labId);
+  return f.kind === 'progress' ? f.progress : null;
+}
+
+/**
+ * The progress a lesson resumes from. A file that cannot be used is moved
+ * aside (progress.json.unusable-<time>), never written over, and `problem`
+ * says so in words for the student; the lesson then starts at step 1.
+ */
+export async function loadProgress(env: Record<string, string | undefined>, labId: string, now = new Date()): Promise<{ progress: LabProgress | null; problem?: string }> {
+  const file = progressPath(env, labId);
+  const f = await inspectProgress(file, labId);
+  if (f.kind === 'progress') return { progress: f.progress };
+  if (f.kind === 'none') return { progress: null };
+  const aside = `${file}.unusable-${now.toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    await rename(file, aside);
+  } catch (e) {
+    return { progress: null, problem: `Your saved progress in ${file} cannot be used: ${f.why}. It could not be moved aside either (${(e as Error).message}), so saving this lesson's progress may fail; the lesson starts at step 1.` };
+  }
+  return { progress: null, problem: `Your saved progress in ${file} cannot be used: ${f.why}. It was kept as ${aside}; the lesson starts at step 1.` };
 }
 
 let tmpCounter = 0;

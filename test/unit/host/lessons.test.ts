@@ -1,9 +1,8 @@
 // The workspace and the lessons on the host, through an app session as the
 // renderer uses it: real sim labs (manual clock), the real runner, the labs/ folder.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createSession, type AppSession } from '../../../core/host/app/session.js';
 import { createWorkspace, type Workspace } from '../../../core/host/app/workspace.js';
 import { DEFAULT_SPEC, SEED_000_MANIFEST } from '../../../core/host/app/default-lab.js';
@@ -11,7 +10,7 @@ import { createSimLab, manualClock } from '../../../core/lab/index.js';
 import type { AppEvent, LabInfo, LessonCard, LessonState, WorkspaceState } from '../../../core/api/contract.js';
 import type { Lab, LabSpec } from '../../../core/lab/backend.js';
 import { progressPath } from '../../../core/host/lab/progress.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { labDir, writeLab } from '../../../core/host/lab/store.js';
 
 const simOnManualClock = (spec: LabSpec): Promise<Lab> => createSimLab(spec, { clock: manualClock() });
@@ -177,6 +176,19 @@ describe('lessons on the host', () => {
     expect(await call<LessonState | null>('lesson.state')).toBeNull();
     expect((await call<WorkspaceState>('workspace.state')).lesson).toBeNull();
     expect((await call<LabInfo>('lab.info')).spec.name).toBe('lab-kill-kube-proxy');
+  });
+
+  it('a progress file that cannot be used is kept aside, not written over, and the lesson says so', async () => {
+    const file = progressPath({ CHAINLAB_HOME: home }, 'fifty-fifty');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '{"lab": "fifty-fifty", "current": 2, "steps": {');
+    const { call } = await app();
+    const state = await call<LessonState>('lesson.open', { id: 'fifty-fifty' });
+    expect(state.current).toBe(0);
+    expect(state.warning).toMatch(new RegExp(`^Your saved progress in ${file.replace(/[.]/g, '\\.')} cannot be used: it is not JSON \\(.*\\)\\. It was kept as ${file.replace(/[.]/g, '\\.')}\\.unusable-\\S+; the lesson starts at step 1\\.$`));
+    const aside = readdirSync(dirname(file)).filter((f) => f.startsWith('progress.json.unusable-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dirname(file), aside[0]!), 'utf8')).toBe('{"lab": "fifty-fifty", "current": 2, "steps": {');
   });
 
   it('refuses a backend the lab does not list, and an unknown lab', async () => {
