@@ -122,8 +122,14 @@ describe('guided lab in the app, run by the host', () => {
     const p = page();
     await p.click('[data-action=trainer]');
     await expect(p.locator('.step-list li').count()).resolves.toBe(5);
+    await p.click('.step-list li:nth-child(1) button');
+    await stepIs(1, 5, 60_000);
+    // A jump forward is no progress: no "Step N done" toast (it said so, once per skipped step).
+    await expect.poll(() => p.locator('.toast').count(), { timeout: 20_000 }).toBe(0);
     await p.click('.step-list li:nth-child(3) button');
     await stepIs(3, 5, 60_000);
+    await p.waitForTimeout(1500);
+    await expect(p.locator('.toast').allInnerTexts()).resolves.not.toContainEqual(expect.stringMatching(/Step \d done/));
     await p.click('[data-action=reset-step]');
     await stepIs(3, 5, 30_000);
     // A clean screen (Ctrl-L), so what appears next is the replay's typing.

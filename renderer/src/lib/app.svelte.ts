@@ -91,6 +91,8 @@ class AppState {
   packetRequest = $state<PacketRequest | null>(null);
   /** A trainer's replay in progress: what it does now, and how to stop it. */
   replay = $state<{ status: string; stop: () => void } | null>(null);
+  /** Jumps and resets of the lesson under way (their state changes are not progress to announce). */
+  lessonMoves = 0;
   /** How fast replays go (trainer mode's Pace), kept with the other preferences. */
   replayPace = $state<PaceName>(DEFAULT_PACE);
   /** Open terminals by tab key (`console`, `node:k8s2`); not reactive, read on demand. */
@@ -253,7 +255,8 @@ class AppState {
         this.backendLost = { backend: e.backend, reason: e.reason };
         break;
       case 'lesson': {
-        const msg = stepChange(this.lesson, e.state);
+        // A trainer's jump or a reset moves the lesson without anything passing: no "Step N done".
+        const msg = this.lessonMoves > 0 ? null : stepChange(this.lesson, e.state);
         this.lesson = e.state;
         if (msg !== null) this.notify('info', msg);
         break;
