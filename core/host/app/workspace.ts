@@ -244,28 +244,44 @@ export class Workspace {
   /** A docker lab whose cluster state is kept under CHAINLAB_HOME while it runs, so a crash leaves it attachable. */
   private async openDocker(spec: LabSpec): Promise<OpenedLab> {
     const engine = await this.engine();
-    const dir = labDir(this.env, spec.name);
-    // Held while the app runs the lab: `chainlab kubectl --lab` meanwhile is told the app has it.
-    const unlock = await lockLab(dir, spec.name, APP_HOLDER, 2000);
-    let dl;
+    return this.underAppLock(spec.name, 2000, async (dir) => {
+      let lab;
+      try {
+        // The docker backend makes the cluster state itself (on real time, on a node network it finds free).
+        lab = await createDockerLab(spec, { engine, agentPath: this.agentPath() });
+      } catch (e) {
+        await removeLab(dir);
+        throw e;
+      }
+      const made = lab;
+      const brain = made.cluster;
+      const stopSaving = this.keepSaved(dir, spec.name, brain, () => brain.runtime.clock.now() - Date.now());
+      return {
+        lab: made,
+        release: async () => {
+          await stopSaving();
+          try { await made.close(); } finally { await removeLab(dir); }
+        },
+      };
+    });
+  }
+
+  /**
+   * Opens a docker lab with its lock held for as long as the app runs it: its
+   * cluster state lives here, so `chainlab kubectl --lab` meanwhile is told the
+   * app has it (APP_HOLDER) instead of saving a change the app would write over.
+   */
+  private async underAppLock(name: string, waitMs: number, open: (dir: string) => Promise<OpenedLab>): Promise<OpenedLab> {
+    const dir = labDir(this.env, name);
+    const unlock = await lockLab(dir, name, APP_HOLDER, waitMs);
+    let opened: OpenedLab;
     try {
-      // The docker backend makes the cluster state itself (on real time, on a node network it finds free).
-      dl = await createDockerLab(spec, { engine, agentPath: this.agentPath() });
+      opened = await open(dir);
     } catch (e) {
       await unlock();
-      await removeLab(dir);
       throw e;
     }
-    const lab = dl;
-    const brain = lab.cluster;
-    const stopSaving = this.keepSaved(dir, spec.name, brain, () => brain.runtime.clock.now() - Date.now());
-    return {
-      lab,
-      release: async () => {
-        await stopSaving();
-        try { await lab.close(); } finally { await unlock(); await removeLab(dir); }
-      },
-    };
+    return { lab: opened.lab, release: async () => { try { await opened.release(); } finally { await unlock(); } } };
   }
 
   /** Saves a docker lab's cluster state now and after changes (at most every 2 s); returns a stop that waits for the last save. */
@@ -356,45 +372,30 @@ export class Workspace {
       if (stored === null) throw new Error(`docker lab ${name} has no saved state under ${labDir(this.env, name)}; it cannot be attached, only removed`);
       await this.replaceNow(async () => {
         const engine = await this.engine();
-        const dir = labDir(this.env, name);
-        // A CLI command under way on it finishes first (its change is in the state read below).
-        const unlock = await lockLab(dir, name, APP_HOLDER, 10_000);
-        let dl;
-        let brain;
-        let clock;
-        let user: string | undefined;
-        try {
+        // A CLI command under way on it finishes first (its change is in the state read here).
+        return this.underAppLock(name, 10_000, async (dir) => {
           const fresh = (await this.stored(name)) ?? stored;
-          user = fresh.user;
-          clock = realtimeClock({ offsetMs: fresh.clockOffsetMs });
-          brain = await restoreSimLab(fresh.state, { clock, ...(fresh.user ? { user: fresh.user } : {}) });
+          const clock = realtimeClock({ offsetMs: fresh.clockOffsetMs });
+          const brain = await restoreSimLab(fresh.state, { clock, ...(fresh.user ? { user: fresh.user } : {}) });
+          let lab;
           try {
-            dl = await attachDockerLab(fresh.state.spec, { engine, agentPath: this.agentPath(), brain });
+            lab = await attachDockerLab(fresh.state.spec, { engine, agentPath: this.agentPath(), brain });
           } catch (e) {
             await brain.close();
             throw e;
           }
-        } catch (e) {
-          await unlock();
-          throw e;
-        }
-        const offsetOf = clock;
-        const stopSaving = this.keepSaved(dir, name, brain, () => offsetOf.offsetMs, user);
-        const lab = dl;
-        const cluster = brain;
-        return {
-          lab,
-          release: async () => {
-            // It was running before the app took it: it stays running (and attachable) after.
-            await stopSaving();
-            try {
-              await lab.detach();
-              await cluster.close();
-            } finally {
-              await unlock();
-            }
-          },
-        };
+          const attached = lab;
+          const stopSaving = this.keepSaved(dir, name, brain, () => clock.offsetMs, fresh.user);
+          return {
+            lab: attached,
+            release: async () => {
+              // It was running before the app took it: it stays running (and attachable) after.
+              await stopSaving();
+              await attached.detach();
+              await brain.close();
+            },
+          };
+        });
       }, 'attach');
       return this.state();
     });
