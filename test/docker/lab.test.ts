@@ -100,6 +100,9 @@ describe('docker backend', () => {
     const curl = await lab.kubectl(['exec', pod.name, '--', 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code} %{remote_ip}', '-m', '5', 'http://nginx']);
     const svc = s.services.find((x) => x.name === 'nginx')!;
     expect(curl).toMatchObject({ output: `200 ${svc.clusterIP}`, exitCode: 0 });
+    // -i: the node's stdin reaches the program in the pod.
+    const piped = await lab.exec(other, `printf 'one\\ntwo\\n' | kubectl exec -i ${pod.name} -- sh -c 'wc -l; hostname'`);
+    expect(piped).toMatchObject({ output: `2\n${pod.name}\n`, exitCode: 0 });
     // Exit statuses as kubectl reports them.
     expect(await lab.kubectl(['exec', pod.name, '--', 'sh', '-c', 'exit 3'])).toMatchObject({ output: 'command terminated with exit code 3\n', exitCode: 3 });
     const missing = await lab.kubectl(['exec', pod.name, '--', 'no-such-program']);

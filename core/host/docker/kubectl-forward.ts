@@ -1,6 +1,6 @@
 // kubectl inside a docker node. The API server lives in the host process (the
 // lab's brain), so the node's /usr/local/bin/kubectl is a small client that
-// forwards argv, the stdin of `-f -` and the files `-f` names (read in the
+// forwards argv, the stdin of `-f -` and of `exec/run -i`, and the files `-f` names (read in the
 // node, from its cwd) to the host, and prints what comes back with kubectl's
 // exit status. It works wherever a program works: an interactive terminal, a
 // script, `$(kubectl …)`, `kubectl … | jq`, `watch kubectl get po`.
@@ -65,12 +65,20 @@ function filenames(argv) {
   return out;
 }
 
+function passesStdin(argv) {
+  const dd = argv.indexOf('--');
+  const opts = dd < 0 ? argv : argv.slice(0, dd);
+  return (opts.includes('exec') || opts.includes('run')) && opts.some((a) => a === '--stdin' || a === '--stdin=true' || /^-[a-zA-Z]*i[a-zA-Z]*$/.test(a));
+}
+
 function client() {
   const argv = process.argv.slice(2);
   const cwd = process.cwd();
   const files = {};
   const dirs = {};
   let stdin;
+  // exec/run -i: the program in the pod reads this stdin (a terminal's is left alone: no interactive shells here).
+  if (passesStdin(argv) && !process.stdin.isTTY) stdin = readStdin();
   for (const name of filenames(argv)) {
     if (name === '-') { if (stdin === undefined) stdin = readStdin(); continue; }
     if (/^https?:\/\//.test(name)) continue;
