@@ -7,6 +7,8 @@ import { attachDockerLab, connectEngine, createDockerLab, removeDockerLab, LAB_L
 import { saveRuleset } from '../../core/engine/iptables/index.js';
 import type { Ruleset } from '../../core/engine/iptables/model.js';
 import { shortId } from '../../core/host/docker/pods.js';
+import { execInPodNamespace, pidActionScript } from '../../core/host/docker/pod-exec.js';
+import { execIn } from '../../core/host/docker/exec.js';
 import { until, httpGet, nginxNodePort } from './helpers.js';
 
 const LAB = `t-docker-${process.pid}`;
@@ -121,6 +123,19 @@ describe('docker backend', () => {
     expect(r.output).toMatch(/status (124|130)\n$/);
     // (The [s] keeps pgrep from finding the shell that runs it.)
     await until('the sleep in the pod to be gone', async () => ((await lab.exec(pod.node, 'pgrep -f "[s]leep 37" || echo none')).output === 'none\n' ? true : undefined), 10_000);
+    // Ctrl-C while the exec is still being set up (a busy engine is slow to start one): the program
+    // either never starts (the abort mark) or is signalled once its pid is known; it does not stay.
+    const engine = await connectEngine();
+    const [info] = await engine.docker.listContainers({ filters: JSON.stringify({ label: [`${LAB_LABEL}=${LAB}`, `chainlab.node=${pod.node}`] }) });
+    const container = engine.docker.getContainer(info!.Id);
+    const early = new AbortController();
+    const t0 = Date.now();
+    const running = execInPodNamespace(container, { netns: null, pod: pod.name }, ['sleep', '38'], { stdin: '', stdout: () => {}, stderr: () => {}, signal: early.signal },
+      async (pidfile, action) => { await execIn(container, ['sh', '-c', pidActionScript(pidfile, action)]); });
+    early.abort();
+    expect(await running).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect((await lab.exec(pod.node, 'pgrep -f "[s]leep 38" || echo none')).output).toBe('none\n');
   });
 
   it('still reaches the pod when a foreign process listens on the NodePort (seed 000)', async () => {

@@ -21,6 +21,8 @@ const SCRIPT = [
   'ns="$1"; pod="$2"; pidfile="$3"; shift 3',
   `command -v "$1" >/dev/null 2>&1 || exit ${NOT_FOUND}`,
   'echo $$ > "$pidfile"',
+  // Ctrl-C before the program started (a busy engine is slow to start an exec): the host left this mark.
+  '[ -e "$pidfile.abort" ] && exit 130',
   'if [ -z "$ns" ]; then exec "$@"; fi',
   // unshare --uts: the hostname is the pod's, as in a pod's container.
   `exec ip netns exec "$ns" unshare --uts sh -c 'hostname "$0"; exec "$@"' "$pod" "$@"`,
@@ -31,9 +33,14 @@ let seq = 0;
 /** What the host does with the command's pid file: signal the command, or remove the file once it ended. */
 export type PidAction = 'INT' | 'KILL' | 'cleanup';
 
-/** The shell line (run in the node) for a PidAction. */
+/**
+ * The shell line (run in the node) for a PidAction. INT first leaves the abort
+ * mark the script looks at before it starts the program, then signals the pid
+ * if the script has written it: whichever comes first, the program stops.
+ */
 export function pidActionScript(pidfile: string, action: PidAction): string {
-  return action === 'cleanup' ? `rm -f ${pidfile}` : `[ -s ${pidfile} ] && kill -${action} "$(cat ${pidfile})" 2>/dev/null; true`;
+  if (action === 'cleanup') return `rm -f ${pidfile} ${pidfile}.abort`;
+  return `${action === 'INT' ? `touch ${pidfile}.abort; ` : ''}[ -s ${pidfile} ] && kill -${action} "$(cat ${pidfile})" 2>/dev/null; true`;
 }
 
 /** Runs argv in the pod (netns null: a hostNetwork pod, the node's own namespace); resolves with its exit status. */
@@ -44,6 +51,10 @@ export async function execInPodNamespace(
   io: ExecIO,
   onPid: (pidfile: string, action: PidAction) => Promise<void>,
 ): Promise<number> {
+  // Read each time: the signal may fire during any await below.
+  const aborted = (): boolean => io.signal?.aborted === true;
+  // Ctrl-C before anything started: nothing to start.
+  if (aborted()) return 130;
   const pidfile = `/run/chainlab-pod-exec-${process.pid}-${++seq}.pid`;
   const withStdin = io.stdin !== '';
   const exec = await container.exec({
@@ -65,7 +76,7 @@ export async function execInPodNamespace(
     // Ctrl-C, then the hard way if the program ignores it.
     void onPid(pidfile, 'INT').then(() => new Promise((r) => setTimeout(r, 2000))).then(() => (ended ? undefined : onPid(pidfile, 'KILL'))).catch((e: Error) => io.stderr(`interrupting the command failed: ${e.message}\n`));
   };
-  if (io.signal?.aborted === true) onAbort();
+  if (aborted()) onAbort();
   else io.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await new Promise<void>((resolve, reject) => {
